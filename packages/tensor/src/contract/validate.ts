@@ -99,7 +99,9 @@ function checkChannels(k: string, a: ChannelsAttrs): number {
   if (!Array.isArray(a.channels) || a.channels.length === 0) {
     throw new ArgumentError(`${k}: channels must be a non-empty array, got ${show(a.channels)}`);
   }
-  a.channels.forEach((c, i) => assertInteger(c, `${k}: channels[${i}]`, 1));
+  a.channels.forEach((c, i) => {
+    assertInteger(c, `${k}: channels[${i}]`, 1);
+  });
   return a.n * a.channels.reduce((s, c) => s + c, 0) * a.spatial;
 }
 
@@ -296,6 +298,8 @@ export function validateKernelCall<K extends KernelName>(
         `${kernel}: ${a.channels.length} channel counts ${show(a.channels)} but ${Array.isArray(parts) ? parts.length : 'no'} ${label}`,
       );
     }
-    parts.forEach((p, i) => checkBuffer(kernel, `${label}[${i}]`, p, a.n * a.channels[i]! * a.spatial, device));
+    parts.forEach((p, i) => {
+      checkBuffer(kernel, `${label}[${i}]`, p, a.n * a.channels[i]! * a.spatial, device);
+    });
   }
 }

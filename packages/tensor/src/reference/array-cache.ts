@@ -25,8 +25,8 @@ export class ArrayCache<T extends FloatArray> {
   /** Keeps `arr` for reuse unless that would exceed the cap (then it is left to the GC). */
   give(arr: T): void {
     if (this.bytes + arr.byteLength > this.maxBytes) return;
-    let list = this.free.get(arr.length);
-    if (!list) this.free.set(arr.length, (list = []));
+    const list = this.free.get(arr.length) ?? [];
+    if (list.length === 0) this.free.set(arr.length, list);
     list.push(arr);
     this.bytes += arr.byteLength;
   }

@@ -10,7 +10,7 @@ function writeGrad(dx: FloatArray, a: Grad, f: (i: number) => number): void {
 }
 
 export function relu(x: FloatArray, y: FloatArray, a: ElementwiseAttrs): void {
-  for (let i = 0; i < a.length; i++) y[i] = x[i]! > 0 ? x[i]! : 0;
+  for (let i = 0; i < a.length; i++) y[i] = Math.max(0, x[i]!); // NaN stays NaN, so divergence is visible
 }
 
 export function reluBackward(y: FloatArray, dy: FloatArray, dx: FloatArray, a: Grad): void {

@@ -64,8 +64,11 @@ function hostData(c: ConformanceCase, data: TestData): Record<string, Float32Arr
   };
   for (const [name, spec] of Object.entries(c.bufs)) {
     if (spec === null) continue;
-    if (Array.isArray(spec)) spec.forEach((s, i) => (host[`${name}[${i}]`] = draw(s)));
-    else host[name] = draw(spec);
+    if (Array.isArray(spec)) {
+      spec.forEach((s, i) => {
+        host[`${name}[${i}]`] = draw(s);
+      });
+    } else host[name] = draw(spec);
   }
   c.derive?.(host);
   return host;
