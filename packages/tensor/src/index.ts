@@ -30,32 +30,39 @@ export { KERNEL_NAMES_V1 } from './contract/kernels.js';
 export { withValidation } from './contract/table.js';
 export { convOutputShape, poolOutputShape, validateKernelCall } from './contract/validate.js';
 export { Device } from './device/device.js';
-export { formatDeviceName, parseDeviceName, type DeviceName } from './device/name.js';
+export { type DeviceName, formatDeviceName, parseDeviceName } from './device/name.js';
 export {
-  KNOWN_BACKEND_PACKAGES,
-  getDevice,
-  referenceProvider,
-  registerBackend,
-  registeredBackends,
-  selectDevice,
   type Availability,
   type BackendProvider,
   type DeviceSelection,
+  getDevice,
+  KNOWN_BACKEND_PACKAGES,
+  referenceProvider,
+  registerBackend,
+  registeredBackends,
   type SelectOptions,
+  selectDevice,
 } from './device/registry.js';
-export { transfer, type TransferPath } from './device/transfer.js';
+export { type TransferPath, transfer } from './device/transfer.js';
 export { ArgumentError, DeviceError, ShapeError, UnsupportedKernelError } from './errors.js';
 export { ReferenceBackend, type ReferenceBackendOptions } from './reference/backend.js';
-export { PhiloxStream, philox4x32, philoxNormal, philoxU32, philoxUniform, u32ToUniform } from './rng/philox.js';
+export {
+  PhiloxStream,
+  philox4x32,
+  philoxNormal,
+  philoxU32,
+  philoxUniform,
+  u32ToUniform,
+} from './rng/philox.js';
 export {
   assertFinite,
   assertInteger,
   assertSameShape,
   assertShape,
+  type Shape,
   shapesEqual,
   sizeOf,
   stridesOf,
   windowOutputSize,
-  type Shape,
 } from './shape.js';
 export { Tensor } from './tensor.js';

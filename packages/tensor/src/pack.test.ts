@@ -4,7 +4,7 @@
  * Needs the built dist/ (turbo's test task depends on build).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,8 +16,11 @@ const work = mkdtempSync(join(tmpdir(), 'alexnet-pack-'));
 /** pnpm as the running script was started with (npm_execpath), else the pinned one through npx. */
 function pnpm(args: string[], cwd: string): string {
   const execPath = process.env.npm_execpath;
-  if (execPath && /pnpm/.test(execPath)) return execFileSync(process.execPath, [execPath, ...args], { cwd, encoding: 'utf8' });
-  const root = JSON.parse(readFileSync(join(pkgDir, '../../package.json'), 'utf8')) as { packageManager: string };
+  if (execPath && /pnpm/.test(execPath))
+    return execFileSync(process.execPath, [execPath, ...args], { cwd, encoding: 'utf8' });
+  const root = JSON.parse(readFileSync(join(pkgDir, '../../package.json'), 'utf8')) as {
+    packageManager: string;
+  };
   return execFileSync('npx', ['-y', root.packageManager, ...args], { cwd, encoding: 'utf8' });
 }
 
@@ -45,8 +48,14 @@ describe('@alexnet/tensor as an installed package', () => {
       d.kernels.relu({ x: t.buffer, y: t.buffer }, { length: 2 });
       const cases = K.oddCases().length;
       t.toArray().then((v) => console.log(JSON.stringify({ v: [...v], cases, names: T.KERNEL_NAMES_V1.length })));`;
-    writeFileSync(join(app, 'esm.mjs'), `import * as T from '@alexnet/tensor'; import * as K from '@alexnet/tensor/testing';${check}`);
-    writeFileSync(join(app, 'cjs.cjs'), `const T = require('@alexnet/tensor'); const K = require('@alexnet/tensor/testing');${check}`);
+    writeFileSync(
+      join(app, 'esm.mjs'),
+      `import * as T from '@alexnet/tensor'; import * as K from '@alexnet/tensor/testing';${check}`,
+    );
+    writeFileSync(
+      join(app, 'cjs.cjs'),
+      `const T = require('@alexnet/tensor'); const K = require('@alexnet/tensor/testing');${check}`,
+    );
     for (const file of ['esm.mjs', 'cjs.cjs']) {
       const out = JSON.parse(execFileSync(process.execPath, [file], { cwd: app, encoding: 'utf8' }));
       expect(out.v, file).toEqual([3, 0]);

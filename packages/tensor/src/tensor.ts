@@ -2,7 +2,7 @@ import type { BufferHandle } from './contract/buffer.js';
 import type { Device } from './device/device.js';
 import { transfer } from './device/transfer.js';
 import { ArgumentError, ShapeError, show } from './errors.js';
-import { type Shape, assertShape, shapesEqual, sizeOf } from './shape.js';
+import { assertShape, type Shape, shapesEqual, sizeOf } from './shape.js';
 
 /**
  * A float32 tensor: a shape and a buffer on one device. Tensors are contiguous and row-major
@@ -27,7 +27,9 @@ export class Tensor {
       throw new ArgumentError(`Tensor: buffer lives on ${buffer.device}, not on ${device.name}`);
     }
     if (buffer.length < this.size) {
-      throw new ShapeError(`Tensor: shape ${show(shape)} needs ${this.size} elements, buffer holds ${buffer.length}`);
+      throw new ShapeError(
+        `Tensor: shape ${show(shape)} needs ${this.size} elements, buffer holds ${buffer.length}`,
+      );
     }
   }
 
@@ -52,7 +54,9 @@ export class Tensor {
     assertShape(shape);
     const n = sizeOf(shape);
     if (data.length !== n) {
-      throw new ShapeError(`Tensor.fromArray: shape ${show(shape)} has ${n} elements, data has ${data.length}`);
+      throw new ShapeError(
+        `Tensor.fromArray: shape ${show(shape)} has ${n} elements, data has ${data.length}`,
+      );
     }
     const t = Tensor.empty(device, shape);
     const src = data instanceof Float32Array || data instanceof Float64Array ? data : Float32Array.from(data);
@@ -75,7 +79,9 @@ export class Tensor {
     this.assertLive();
     assertShape(shape);
     if (sizeOf(shape) !== this.size) {
-      throw new ShapeError(`reshape: ${show(this.shape)} (${this.size} elements) cannot become ${show(shape)} (${sizeOf(shape)})`);
+      throw new ShapeError(
+        `reshape: ${show(this.shape)} (${this.size} elements) cannot become ${show(shape)} (${sizeOf(shape)})`,
+      );
     }
     return new Tensor(this.device, shape, this.buffer, false);
   }

@@ -9,30 +9,43 @@ const conv = { n: 1, c: 4, h: 5, w: 5, outC: 6, kh: 3, kw: 3, stride: 1, pad: 1,
 
 describe('kernel argument validation (shared by every backend through Device.kernels)', () => {
   it('names the buffer, its length and the length needed', () => {
-    const call = () => device.kernels.conv2dForward({ x: buf(99), w: buf(6 * 2 * 9), bias: null, y: buf(150) }, conv);
+    const call = () =>
+      device.kernels.conv2dForward({ x: buf(99), w: buf(6 * 2 * 9), bias: null, y: buf(150) }, conv);
     expect(call).toThrow(ShapeError);
     expect(call).toThrow("conv2dForward: buffer 'x' holds 99 elements, needs at least 100");
   });
 
   it('rejects groups that do not divide the channels, with the values', () => {
     const call = () =>
-      device.kernels.conv2dForward({ x: buf(100), w: buf(200), bias: null, y: buf(200) }, { ...conv, groups: 3 });
+      device.kernels.conv2dForward(
+        { x: buf(100), w: buf(200), bias: null, y: buf(200) },
+        { ...conv, groups: 3 },
+      );
     expect(call).toThrow('c=4 and outC=6 must both be divisible by groups=3');
   });
 
   it('rejects a window that does not fit', () => {
     const call = () =>
-      device.kernels.maxPoolForward({ x: buf(4), y: buf(4) }, { n: 1, c: 1, h: 2, w: 2, size: 3, stride: 2, pad: 0 });
+      device.kernels.maxPoolForward(
+        { x: buf(4), y: buf(4) },
+        { n: 1, c: 1, h: 2, w: 2, size: 3, stride: 2, pad: 0 },
+      );
     expect(call).toThrow(/window 3 does not fit input 2 with pad 0/);
   });
 
   it('rejects non-finite and out-of-domain hyper-parameters', () => {
     const w = buf(10);
     expect(() =>
-      device.kernels.sgdUpdate({ w, grad: buf(10), v: buf(10) }, { length: 10, lr: Number.NaN, momentum: 0.9, weightDecay: 5e-4 }),
+      device.kernels.sgdUpdate(
+        { w, grad: buf(10), v: buf(10) },
+        { length: 10, lr: Number.NaN, momentum: 0.9, weightDecay: 5e-4 },
+      ),
     ).toThrow('sgdUpdate: lr must be a finite number, got NaN');
     expect(() =>
-      device.kernels.dropoutForward({ x: w, y: buf(10), mask: buf(10) }, { length: 10, p: 1, seed: 1, offset: 0 }),
+      device.kernels.dropoutForward(
+        { x: w, y: buf(10), mask: buf(10) },
+        { length: 10, p: 1, seed: 1, offset: 0 },
+      ),
     ).toThrow('dropoutForward: p must be in [0, 1), got 1');
     expect(() =>
       device.kernels.lrnForward(
@@ -70,7 +83,10 @@ describe('kernel argument validation (shared by every backend through Device.ker
     const labels = buf(2);
     device.backend.write(labels, Float32Array.from([1, 3]));
     const call = () =>
-      device.kernels.softmaxCrossEntropy({ logits, labels, loss: buf(2), dlogits: buf(6) }, { n: 2, classes: 3, gradScale: 0.5 });
+      device.kernels.softmaxCrossEntropy(
+        { logits, labels, loss: buf(2), dlogits: buf(6) },
+        { n: 2, classes: 3, gradScale: 0.5 },
+      );
     expect(call).toThrow('label 3 of example 1 is not a class index in [0, 3)');
   });
 });

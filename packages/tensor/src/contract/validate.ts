@@ -30,7 +30,8 @@ function ints(k: string, attrs: object, names: readonly string[], min: number): 
 }
 
 function bool(k: string, value: unknown, name: string): void {
-  if (typeof value !== 'boolean') throw new ArgumentError(`${k}: ${name} must be a boolean, got ${show(value)}`);
+  if (typeof value !== 'boolean')
+    throw new ArgumentError(`${k}: ${name} must be a boolean, got ${show(value)}`);
 }
 
 /** Output spatial size of a convolution; throws with the layer's numbers if the window does not fit. */
@@ -127,10 +128,18 @@ function gemmSizes(a: GemmAttrs): Sizes {
   const offA = a.offsetA ?? 0;
   const offB = a.offsetB ?? 0;
   const offC = a.offsetC ?? 0;
-  for (const [name, v] of [['offsetA', offA], ['offsetB', offB], ['offsetC', offC]] as const) {
+  for (const [name, v] of [
+    ['offsetA', offA],
+    ['offsetB', offB],
+    ['offsetC', offC],
+  ] as const) {
     assertInteger(v, `${k}: ${name}`, 0);
   }
-  for (const [name, v, min] of [['lda', lda, colsA], ['ldb', ldb, colsB], ['ldc', ldc, a.n]] as const) {
+  for (const [name, v, min] of [
+    ['lda', lda, colsA],
+    ['ldb', ldb, colsB],
+    ['ldc', ldc, a.n],
+  ] as const) {
     assertInteger(v, `${k}: ${name}`, 1);
     if (v < min) throw new ShapeError(`${k}: ${name}=${v} is smaller than the row width ${min}`);
   }
@@ -262,7 +271,9 @@ function checkBuffer(kernel: string, name: string, buf: unknown, need: number, d
     throw new ArgumentError(`${kernel}: buffer '${name}' is missing`);
   }
   if (b.device !== device) {
-    throw new ArgumentError(`${kernel}: buffer '${name}' lives on ${b.device}, but the kernel runs on ${device}`);
+    throw new ArgumentError(
+      `${kernel}: buffer '${name}' lives on ${b.device}, but the kernel runs on ${device}`,
+    );
   }
   if (b.length < need) {
     throw new ShapeError(`${kernel}: buffer '${name}' holds ${b.length} elements, needs at least ${need}`);
@@ -285,7 +296,9 @@ export function validateKernelCall<K extends KernelName>(
   const sizes = (SPECS[kernel] as KernelSpec<K>).check(attrs);
   const rec = bufs as unknown as Record<string, unknown>;
   for (const [name, need] of Object.entries(sizes)) {
-    const optional = (kernel === 'conv2dForward' && name === 'bias') || (kernel === 'conv2dBackwardFilter' && name === 'dbias');
+    const optional =
+      (kernel === 'conv2dForward' && name === 'bias') ||
+      (kernel === 'conv2dBackwardFilter' && name === 'dbias');
     if (optional && rec[name] === null) continue;
     checkBuffer(kernel, name, rec[name], need, device);
   }

@@ -17,10 +17,13 @@ describe('device names', () => {
     expect(parseDeviceName(name)).toEqual({ kind, index });
   });
 
-  it.each(['', 'cuda:', 'cuda:-1', 'CUDA:0', 'cuda:0:1', 'gpu 0'])('rejects %j with the expected form', (name) => {
-    expect(() => parseDeviceName(name)).toThrow(DeviceError);
-    expect(() => parseDeviceName(name)).toThrow(/expected '<backend>:<index>'/);
-  });
+  it.each(['', 'cuda:', 'cuda:-1', 'CUDA:0', 'cuda:0:1', 'gpu 0'])(
+    'rejects %j with the expected form',
+    (name) => {
+      expect(() => parseDeviceName(name)).toThrow(DeviceError);
+      expect(() => parseDeviceName(name)).toThrow(/expected '<backend>:<index>'/);
+    },
+  );
 });
 
 describe('device registry', () => {
@@ -31,7 +34,9 @@ describe('device registry', () => {
   });
 
   it('says clearly when a backend package is not installed', async () => {
-    await expect(getDevice('cuda:0')).rejects.toThrow("unknown device kind 'cuda': @alexnet/cuda is not installed");
+    await expect(getDevice('cuda:0')).rejects.toThrow(
+      "unknown device kind 'cuda': @alexnet/cuda is not installed",
+    );
     await expect(getDevice('tpu:0')).rejects.toThrow("no backend package is known for 'tpu'");
   });
 
@@ -45,8 +50,18 @@ describe('device registry', () => {
   });
 
   it("'auto' picks the highest-priority available backend, and skips unavailable ones", async () => {
-    registerBackend({ kind: 'fake', priority: 50, probe: () => ({ available: false, devices: 0, detail: 'no fake hardware' }), create: () => new ReferenceBackend() });
-    registerBackend({ kind: 'fast', priority: 40, probe: () => ({ available: true, devices: 2, detail: 'two fast devices' }), create: (i) => fastBackend(i) });
+    registerBackend({
+      kind: 'fake',
+      priority: 50,
+      probe: () => ({ available: false, devices: 0, detail: 'no fake hardware' }),
+      create: () => new ReferenceBackend(),
+    });
+    registerBackend({
+      kind: 'fast',
+      priority: 40,
+      probe: () => ({ available: true, devices: 2, detail: 'two fast devices' }),
+      create: (i) => fastBackend(i),
+    });
     const messages: string[] = [];
     const sel = await selectDevice('auto', { log: (m) => messages.push(m) });
     expect(sel.device.name).toBe('fast:0');

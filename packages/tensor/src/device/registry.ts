@@ -28,7 +28,11 @@ export interface BackendProvider {
 export const referenceProvider: BackendProvider = {
   kind: 'ref',
   priority: 0,
-  probe: () => ({ available: true, devices: Number.POSITIVE_INFINITY, detail: 'plain TypeScript, always available' }),
+  probe: () => ({
+    available: true,
+    devices: Number.POSITIVE_INFINITY,
+    detail: 'plain TypeScript, always available',
+  }),
   create: (index) => new ReferenceBackend({ index }),
 };
 
@@ -45,7 +49,9 @@ const devices = new Map<string, Promise<Device>>();
 /** Makes a backend selectable by its kind ('native:0', …). Registering a kind again replaces it. */
 export function registerBackend(provider: BackendProvider): void {
   if (!provider || typeof provider.kind !== 'string' || typeof provider.create !== 'function') {
-    throw new DeviceError('registerBackend: expected a BackendProvider with kind, priority, probe and create');
+    throw new DeviceError(
+      'registerBackend: expected a BackendProvider with kind, priority, probe and create',
+    );
   }
   providers.set(provider.kind, provider);
   for (const key of [...devices.keys()]) if (key.startsWith(`${provider.kind}:`)) devices.delete(key);
@@ -81,7 +87,9 @@ async function providerFor(kind: string): Promise<BackendProvider> {
   if (known) return known;
   const loaded = await loadKnownProvider(kind);
   if (typeof loaded === 'string') {
-    throw new DeviceError(`unknown device kind '${kind}': ${loaded}; registered: ${registeredBackends().join(', ')}`);
+    throw new DeviceError(
+      `unknown device kind '${kind}': ${loaded}; registered: ${registeredBackends().join(', ')}`,
+    );
   }
   return loaded;
 }
@@ -97,7 +105,9 @@ export function getDevice(name: string): Promise<Device> {
       const avail = await provider.probe();
       if (!avail.available) throw new DeviceError(`device ${key} is not available: ${avail.detail}`);
       if (parsed.index >= avail.devices) {
-        throw new DeviceError(`device ${key} does not exist: ${parsed.kind} has ${avail.devices} device(s) (${avail.detail})`);
+        throw new DeviceError(
+          `device ${key} does not exist: ${parsed.kind} has ${avail.devices} device(s) (${avail.detail})`,
+        );
       }
       return new Device(await provider.create(parsed.index));
     })();
@@ -129,11 +139,17 @@ export async function selectDevice(name = 'auto', options: SelectOptions = {}): 
     const device = await getDevice(name);
     return { device, reason: `${device.name} requested explicitly`, candidates: [] };
   }
-  for (const kind of Object.keys(KNOWN_BACKEND_PACKAGES)) if (!providers.has(kind)) await loadKnownProvider(kind);
+  for (const kind of Object.keys(KNOWN_BACKEND_PACKAGES))
+    if (!providers.has(kind)) await loadKnownProvider(kind);
   const candidates: DeviceSelection['candidates'] = [];
   for (const kind of Object.keys(KNOWN_BACKEND_PACKAGES)) {
     if (!providers.has(kind)) {
-      candidates.push({ kind, priority: -1, available: false, detail: `${KNOWN_BACKEND_PACKAGES[kind]} is not installed` });
+      candidates.push({
+        kind,
+        priority: -1,
+        available: false,
+        detail: `${KNOWN_BACKEND_PACKAGES[kind]} is not installed`,
+      });
     }
   }
   for (const p of providers.values()) {
@@ -143,14 +159,26 @@ export async function selectDevice(name = 'auto', options: SelectOptions = {}): 
     } catch (err) {
       avail = { available: false, devices: 0, detail: `probe failed: ${(err as Error).message}` };
     }
-    candidates.push({ kind: p.kind, priority: p.priority, available: avail.available && avail.devices > 0, detail: avail.detail });
+    candidates.push({
+      kind: p.kind,
+      priority: p.priority,
+      available: avail.available && avail.devices > 0,
+      detail: avail.detail,
+    });
   }
   candidates.sort((a, b) => b.priority - a.priority);
   const best = candidates.find((c) => c.available)!;
   const device = await getDevice(`${best.kind}:0`);
-  const others = candidates.filter((c) => c !== best).map((c) => `${c.kind}: ${c.available ? 'available' : c.detail}`);
+  const others = candidates
+    .filter((c) => c !== best)
+    .map((c) => `${c.kind}: ${c.available ? 'available' : c.detail}`);
   const reason = `auto picked ${device.describe()}${others.length ? ` (${others.join('; ')})` : ''}`;
   const log = options.log ?? (best.kind === 'ref' ? console.warn : console.info);
-  if (log) log(best.kind === 'ref' ? `warning: ${reason} — the reference backend is slow; install @alexnet/native or @alexnet/cuda` : reason);
+  if (log)
+    log(
+      best.kind === 'ref'
+        ? `warning: ${reason} — the reference backend is slow; install @alexnet/native or @alexnet/cuda`
+        : reason,
+    );
   return { device, reason, candidates };
 }

@@ -50,7 +50,9 @@ export class ReferenceBackend implements BackendV1 {
   constructor(options: ReferenceBackendOptions = {}) {
     const precision = options.precision ?? 'float32';
     if (precision !== 'float32' && precision !== 'float64') {
-      throw new ArgumentError(`reference backend: precision must be 'float32' or 'float64', got '${String(precision)}'`);
+      throw new ArgumentError(
+        `reference backend: precision must be 'float32' or 'float64', got '${String(precision)}'`,
+      );
     }
     const index = options.index ?? 0;
     assertInteger(index, 'reference backend: index', 0);
@@ -75,22 +77,28 @@ export class ReferenceBackend implements BackendV1 {
   array(buf: BufferHandle): FloatArray {
     if (this.disposed) throw new ArgumentError(`${this.device} has been disposed`);
     if (!(buf instanceof RefBuffer)) {
-      throw new ArgumentError(`${this.device}: not a reference-backend buffer (device ${String(buf?.device)})`);
+      throw new ArgumentError(
+        `${this.device}: not a reference-backend buffer (device ${String(buf?.device)})`,
+      );
     }
     if (buf.device !== this.device) {
       throw new ArgumentError(`${this.device}: buffer belongs to ${buf.device}`);
     }
-    if (buf.freed) throw new ArgumentError(`${this.device}: buffer of ${buf.length} elements was already freed`);
+    if (buf.freed)
+      throw new ArgumentError(`${this.device}: buffer of ${buf.length} elements was already freed`);
     return buf.data;
   }
 
   alloc(length: number): BufferHandle {
     assertInteger(length, `${this.device} alloc: length`, 0);
     if (length > MAX_BUFFER_LENGTH) {
-      throw new ShapeError(`${this.device} alloc: ${length} elements exceeds the maximum ${MAX_BUFFER_LENGTH}`);
+      throw new ShapeError(
+        `${this.device} alloc: ${length} elements exceeds the maximum ${MAX_BUFFER_LENGTH}`,
+      );
     }
     const data =
-      this.cache.take(length) ?? (this.precision === 'float64' ? new Float64Array(length) : new Float32Array(length));
+      this.cache.take(length) ??
+      (this.precision === 'float64' ? new Float64Array(length) : new Float32Array(length));
     const buf = new RefBuffer(this.device, data);
     this.live.add(buf);
     this.bytes += data.byteLength;
@@ -185,4 +193,3 @@ export class ReferenceBackend implements BackendV1 {
     }
   }
 }
-

@@ -5,7 +5,10 @@ import type { FloatArray } from './types.js';
  * Calls `visit(part, partIndex, wholeIndex)` for every element: part `part` holds channels
  * [start, start + channels[part]) of the whole tensor, per example.
  */
-function forEachChannelElement(a: ChannelsAttrs, visit: (part: number, pi: number, wi: number) => void): void {
+function forEachChannelElement(
+  a: ChannelsAttrs,
+  visit: (part: number, pi: number, wi: number) => void,
+): void {
   const total = a.channels.reduce((s, c) => s + c, 0);
   for (let n = 0; n < a.n; n++) {
     let start = 0;

@@ -25,7 +25,13 @@ function geometry(a: ConvAttrs): Geometry {
 }
 
 /** y[n,oc,oy,ox] = bias[oc] + Σ_{ic,ky,kx} x[n, g·cg+ic, iy, ix] · w[oc, ic, ky, kx]. */
-export function conv2dForward(x: FloatArray, w: FloatArray, bias: FloatArray | null, y: FloatArray, a: ConvAttrs): void {
+export function conv2dForward(
+  x: FloatArray,
+  w: FloatArray,
+  bias: FloatArray | null,
+  y: FloatArray,
+  a: ConvAttrs,
+): void {
   const { outH, outW, cg, og } = geometry(a);
   for (let n = 0; n < a.n; n++) {
     for (let oc = 0; oc < a.outC; oc++) {
@@ -55,7 +61,12 @@ export function conv2dForward(x: FloatArray, w: FloatArray, bias: FloatArray | n
 }
 
 /** dx = the adjoint of the forward map applied to dy: every tap scatters dy·w back to its pixel. */
-export function conv2dBackwardData(dy: FloatArray, w: FloatArray, dx: FloatArray, a: ConvAttrs & AccumulateAttr): void {
+export function conv2dBackwardData(
+  dy: FloatArray,
+  w: FloatArray,
+  dx: FloatArray,
+  a: ConvAttrs & AccumulateAttr,
+): void {
   const { outH, outW, cg, og } = geometry(a);
   const g64 = new Float64Array(a.n * a.c * a.h * a.w);
   for (let n = 0; n < a.n; n++) {

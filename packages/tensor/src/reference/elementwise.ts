@@ -1,4 +1,10 @@
-import type { AccumulateAttr, AxpyAttrs, DropoutAttrs, ElementwiseAttrs, SgdAttrs } from '../contract/kernels.js';
+import type {
+  AccumulateAttr,
+  AxpyAttrs,
+  DropoutAttrs,
+  ElementwiseAttrs,
+  SgdAttrs,
+} from '../contract/kernels.js';
 import { philoxUniform } from '../rng/philox.js';
 import type { FloatArray } from './types.js';
 

@@ -50,4 +50,3 @@ export function referenceKernels(device: string, arr: (b: BufferHandle) => Float
   };
   return withValidation(device, table);
 }
-

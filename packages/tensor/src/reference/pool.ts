@@ -36,7 +36,12 @@ export function maxPoolForward(x: FloatArray, y: FloatArray, a: PoolAttrs): void
 }
 
 /** Each window's gradient goes to its arg-max (recomputed from x); overlapping windows add up. */
-export function maxPoolBackward(x: FloatArray, dy: FloatArray, dx: FloatArray, a: PoolAttrs & AccumulateAttr): void {
+export function maxPoolBackward(
+  x: FloatArray,
+  dy: FloatArray,
+  dx: FloatArray,
+  a: PoolAttrs & AccumulateAttr,
+): void {
   const g = new Float64Array(a.n * a.c * a.h * a.w);
   forEachWindowMax(x, a, (yi, xi) => {
     g[xi]! += dy[yi]!;

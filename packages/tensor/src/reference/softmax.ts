@@ -1,5 +1,5 @@
-import { ArgumentError } from '../errors.js';
 import type { SoftmaxAttrs, SoftmaxCrossEntropyAttrs } from '../contract/kernels.js';
+import { ArgumentError } from '../errors.js';
 import type { FloatArray } from './types.js';
 
 /** Softmax of row r into `out` (max subtracted first so exp never overflows); returns log Σ exp. */
@@ -35,7 +35,9 @@ export function softmaxCrossEntropy(
   for (let r = 0; r < a.n; r++) {
     const label = labels[r]!;
     if (!Number.isInteger(label) || label < 0 || label >= a.classes) {
-      throw new ArgumentError(`softmaxCrossEntropy: label ${label} of example ${r} is not a class index in [0, ${a.classes})`);
+      throw new ArgumentError(
+        `softmaxCrossEntropy: label ${label} of example ${r} is not a class index in [0, ${a.classes})`,
+      );
     }
     const lse = softmaxRow(logits, r, a.classes, p);
     loss[r] = lse - logits[r * a.classes + label]!;

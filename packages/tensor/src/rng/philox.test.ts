@@ -7,8 +7,16 @@ describe('Philox4x32-10', () => {
   // Random123 tests/kat_vectors, the "philox4x32 10" lines (also in TensorFlow's philox_random_test).
   const kat: [number[], number[], string][] = [
     [[0, 0, 0, 0], [0, 0], '6627e8d5 e169c58d bc57ac4c 9b00dbd8'],
-    [[0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff], [0xffffffff, 0xffffffff], '408f276d 41c83b0e a20bc7c6 6d5451fd'],
-    [[0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0], 'd16cfe09 94fdcceb 5001e420 24126ea1'],
+    [
+      [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff],
+      [0xffffffff, 0xffffffff],
+      '408f276d 41c83b0e a20bc7c6 6d5451fd',
+    ],
+    [
+      [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344],
+      [0xa4093822, 0x299f31d0],
+      'd16cfe09 94fdcceb 5001e420 24126ea1',
+    ],
   ];
   it.each(kat)('matches the known-answer vector for counter %j key %j', (counter, key, expected) => {
     expect(hex(philox4x32(counter, key))).toBe(expected);
@@ -21,7 +29,10 @@ describe('Philox4x32-10', () => {
     for (let i = 0; i < 9; i++) {
       const j = offset + i;
       const b = Math.floor(j / 4);
-      const block = philox4x32([b % 2 ** 32, Math.floor(b / 2 ** 32), 0, 0], [seed % 2 ** 32, Math.floor(seed / 2 ** 32)]);
+      const block = philox4x32(
+        [b % 2 ** 32, Math.floor(b / 2 ** 32), 0, 0],
+        [seed % 2 ** 32, Math.floor(seed / 2 ** 32)],
+      );
       expect(got[i]).toBe(block[j % 4]);
     }
   });

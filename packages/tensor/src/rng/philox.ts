@@ -63,8 +63,10 @@ export function philox4x32(
 const TWO32 = 0x1_0000_0000;
 
 function assertStreamArgs(seed: number, offset: number): void {
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`Philox seed must be an integer in [0, 2^53), got ${seed}`);
-  if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`Philox offset must be an integer in [0, 2^53), got ${offset}`);
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new RangeError(`Philox seed must be an integer in [0, 2^53), got ${seed}`);
+  if (!Number.isSafeInteger(offset) || offset < 0)
+    throw new RangeError(`Philox offset must be an integer in [0, 2^53), got ${offset}`);
 }
 
 /**

@@ -1,6 +1,7 @@
 /** ‖out − ref‖₂ / ‖ref‖₂ (or ‖out‖₂ when ref is all zeros); NaN when out holds any non-finite value. */
 export function relativeError(out: ArrayLike<number>, ref: ArrayLike<number>): number {
-  if (out.length !== ref.length) throw new Error(`relativeError: lengths differ (${out.length} vs ${ref.length})`);
+  if (out.length !== ref.length)
+    throw new Error(`relativeError: lengths differ (${out.length} vs ${ref.length})`);
   let diff = 0;
   let norm = 0;
   for (let i = 0; i < out.length; i++) {
@@ -32,7 +33,8 @@ export function describeMismatch(out: ArrayLike<number>, ref: ArrayLike<number>)
     }
   }
   const parts: string[] = [];
-  if (nonFinite > 0) parts.push(`${nonFinite} of ${out.length} elements non-finite (first at ${firstBad}: unwritten output?)`);
+  if (nonFinite > 0)
+    parts.push(`${nonFinite} of ${out.length} elements non-finite (first at ${firstBad}: unwritten output?)`);
   if (worst >= 0) parts.push(`largest difference at ${worst}: got ${out[worst]}, expected ${ref[worst]}`);
   return parts.join('; ');
 }

@@ -59,7 +59,10 @@ function dot(a: Float64Array, b: Float64Array): number {
   return s;
 }
 
-export async function gradCheck(problem: GradCheckProblem, options: GradCheckOptions = {}): Promise<GradCheckReport> {
+export async function gradCheck(
+  problem: GradCheckProblem,
+  options: GradCheckOptions = {},
+): Promise<GradCheckReport> {
   const h = options.step ?? 1e-5;
   const tol = options.tolerance ?? 1e-6;
   const rng = new PhiloxStream(options.seed ?? 1);
@@ -76,7 +79,8 @@ export async function gradCheck(problem: GradCheckProblem, options: GradCheckOpt
     const x = inputs[name];
     const g = analytic[name];
     if (!x || !g) throw new Error(`gradCheck: no ${!x ? 'input' : 'analytic gradient'} named '${name}'`);
-    if (g.length !== x.length) throw new Error(`gradCheck: gradient '${name}' has ${g.length} elements, input has ${x.length}`);
+    if (g.length !== x.length)
+      throw new Error(`gradCheck: gradient '${name}' has ${g.length} elements, input has ${x.length}`);
     let indices = [...x.keys()];
     const limit = options.maxElementsPerInput;
     if (limit !== undefined && limit < indices.length) {
@@ -114,11 +118,17 @@ export async function gradCheck(problem: GradCheckProblem, options: GradCheckOpt
 }
 
 /** Runs gradCheck and throws a readable error listing the worst mismatches when it fails. */
-export async function assertGradients(problem: GradCheckProblem, options: GradCheckOptions = {}): Promise<GradCheckReport> {
+export async function assertGradients(
+  problem: GradCheckProblem,
+  options: GradCheckOptions = {},
+): Promise<GradCheckReport> {
   const r = await gradCheck(problem, options);
   if (!r.pass) {
     const worst = [...r.failures].sort((a, b) => b.error - a.error).slice(0, 5);
-    const lines = worst.map((f) => `  ${f.input}[${f.index}]: analytic ${f.analytic}, numeric ${f.numeric} (error ${f.error.toExponential(2)})`);
+    const lines = worst.map(
+      (f) =>
+        `  ${f.input}[${f.index}]: analytic ${f.analytic}, numeric ${f.numeric} (error ${f.error.toExponential(2)})`,
+    );
     throw new Error(
       `gradient check failed: ${r.failures.length} of ${r.checked} elements wrong, ${r.kinksSkipped} skipped as kinks` +
         (r.checked === 0 ? ' (nothing was checked)' : '') +

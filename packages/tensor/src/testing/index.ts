@@ -3,23 +3,23 @@
  * backend with the float64 reference, relative-error helpers, seeded test data and the gradient
  * checker. The vitest suite built on it is `@alexnet/tensor/testing/vitest`.
  */
-export { type BufferSpec, type ConformanceCase, type Fill, alexnetCases, oddCases } from './cases.js';
+export { alexnetCases, type BufferSpec, type ConformanceCase, type Fill, oddCases } from './cases.js';
 export { describeMismatch, relativeError } from './compare.js';
 export {
+  assertGradients,
   type GradCheckFailure,
   type GradCheckOptions,
   type GradCheckProblem,
   type GradCheckReport,
-  type Inputs,
-  assertGradients,
   gradCheck,
+  type Inputs,
 } from './gradcheck.js';
-export { TestData, runSeed } from './random.js';
+export { runSeed, TestData } from './random.js';
 export {
   type CaseReport,
   DEFAULT_TOLERANCE,
-  type OutputReport,
-  type ToleranceOverride,
   formatFailure,
+  type OutputReport,
   runConformanceCase,
+  type ToleranceOverride,
 } from './runner.js';

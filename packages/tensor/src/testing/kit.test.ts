@@ -7,7 +7,10 @@ import { assertGradients, gradCheck } from './gradcheck.js';
 import { formatFailure, runConformanceCase } from './runner.js';
 
 /** A reference backend with some kernels replaced: the kit must catch each break. */
-function broken(overrides: Partial<KernelTableV1>, unsupported: BackendV1['capabilities']['unsupported'] = {}): BackendV1 {
+function broken(
+  overrides: Partial<KernelTableV1>,
+  unsupported: BackendV1['capabilities']['unsupported'] = {},
+): BackendV1 {
   const base = new ReferenceBackend();
   return Object.assign(Object.create(base) as BackendV1, {
     kernels: { ...base.kernels, ...overrides },
@@ -46,8 +49,11 @@ describe('conformance kit', () => {
   it('fails a gemm that ignores transB', async () => {
     const b = broken({});
     const real = b.kernels.gemm;
-    (b.kernels as { gemm: KernelTableV1['gemm'] }).gemm = (bufs, a) => real(bufs, { ...a, transB: false, ldb: a.n });
-    const c = oddCases().find((x) => x.kernel === 'gemm' && x.name.includes('NT') && x.name.includes('beta=0'))!;
+    (b.kernels as { gemm: KernelTableV1['gemm'] }).gemm = (bufs, a) =>
+      real(bufs, { ...a, transB: false, ldb: a.n });
+    const c = oddCases().find(
+      (x) => x.kernel === 'gemm' && x.name.includes('NT') && x.name.includes('beta=0'),
+    )!;
     const r = await runConformanceCase(b, c, 3);
     expect(r.pass).toBe(false);
   });
@@ -55,7 +61,8 @@ describe('conformance kit', () => {
   it('fails an LRN that divides alpha by the window size (the Caffe/ONNX convention)', async () => {
     const b = broken({});
     const real = b.kernels.lrnForward;
-    (b.kernels as { lrnForward: KernelTableV1['lrnForward'] }).lrnForward = (bufs, a) => real(bufs, { ...a, alpha: a.alpha / a.size });
+    (b.kernels as { lrnForward: KernelTableV1['lrnForward'] }).lrnForward = (bufs, a) =>
+      real(bufs, { ...a, alpha: a.alpha / a.size });
     const r = await runConformanceCase(b, oddCase('lrnForward 2×7×3×4'), 11);
     expect(r.pass).toBe(false);
   });
@@ -74,7 +81,11 @@ describe('conformance kit', () => {
     const real = b.kernels.maxPoolBackward;
     (b.kernels as { maxPoolBackward: KernelTableV1['maxPoolBackward'] }).maxPoolBackward = (bufs, a) =>
       real(bufs, { ...a, accumulate: false });
-    const r = await runConformanceCase(b, oddCase('maxPoolBackward 2×3×9×7 z=3 s=2 pad 1 (overlapping) accumulate'), 5);
+    const r = await runConformanceCase(
+      b,
+      oddCase('maxPoolBackward 2×3×9×7 z=3 s=2 pad 1 (overlapping) accumulate'),
+      5,
+    );
     expect(r.pass).toBe(false);
   });
 
@@ -92,13 +103,21 @@ describe('gradCheck', () => {
   };
 
   it('accepts a correct gradient', async () => {
-    const r = await assertGradients({ ...square, backward: (i, d) => ({ x: i.x!.map((v, k) => 2 * v * d[k]!) }) });
+    const r = await assertGradients({
+      ...square,
+      backward: (i, d) => ({ x: i.x!.map((v, k) => 2 * v * d[k]!) }),
+    });
     expect(r.checked).toBe(3);
     expect(r.worstError).toBeLessThan(1e-8);
   });
 
   it('rejects a wrong gradient and names the element', async () => {
-    const bad = { ...square, backward: (i: Record<string, Float64Array>, d: Float64Array) => ({ x: i.x!.map((v, k) => 2.01 * v * d[k]!) }) };
+    const bad = {
+      ...square,
+      backward: (i: Record<string, Float64Array>, d: Float64Array) => ({
+        x: i.x!.map((v, k) => 2.01 * v * d[k]!),
+      }),
+    };
     await expect(assertGradients(bad)).rejects.toThrow(/x\[\d\]: analytic/);
   });
 
@@ -107,7 +126,9 @@ describe('gradCheck', () => {
       inputs: { x: Float64Array.from([0.5, -0.7, 1e-7, 2]) }, // 1e-7 is within one step of the kink
       forward: (i: Record<string, Float64Array>) => i.x!.map((v) => Math.max(0, v)),
       // The analytic gradient at +1e-7 is 1; centred differences straddle the kink and give ≈ 0.5.
-      backward: (i: Record<string, Float64Array>, d: Float64Array) => ({ x: i.x!.map((v, k) => (v > 0 ? d[k]! : 0)) }),
+      backward: (i: Record<string, Float64Array>, d: Float64Array) => ({
+        x: i.x!.map((v, k) => (v > 0 ? d[k]! : 0)),
+      }),
     };
     expect((await gradCheck(relu)).pass).toBe(false);
     const lenient = await gradCheck(relu, { kinks: true, maxKinkFraction: 0.3 });

@@ -6,7 +6,8 @@ export function runSeed(): number {
   const env = typeof process !== 'undefined' ? process.env.ALEXNET_TEST_SEED : undefined;
   if (env !== undefined && env !== '') {
     const seed = Number(env);
-    if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`ALEXNET_TEST_SEED must be a non-negative integer, got '${env}'`);
+    if (!Number.isSafeInteger(seed) || seed < 0)
+      throw new Error(`ALEXNET_TEST_SEED must be a non-negative integer, got '${env}'`);
     return seed;
   }
   const words = globalThis.crypto.getRandomValues(new Uint32Array(2));

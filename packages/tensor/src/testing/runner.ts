@@ -1,10 +1,10 @@
 import type { BackendV1 } from '../contract/backend.js';
 import type { BufferHandle } from '../contract/buffer.js';
+import { ArrayCache } from '../reference/array-cache.js';
 import { ReferenceBackend } from '../reference/backend.js';
 import type { BufferSpec, ConformanceCase } from './cases.js';
 import { describeMismatch, relativeError } from './compare.js';
 import { TestData } from './random.js';
-import { ArrayCache } from '../reference/array-cache.js';
 
 /** Default bound on ‖out − ref‖/‖ref‖ for float32 arithmetic against the float64 oracle. */
 export const DEFAULT_TOLERANCE = 1e-5;
@@ -152,7 +152,10 @@ export async function runConformanceCase(
       relError,
       tolerance,
       pass,
-      detail: pass ? '' : describeMismatch(actual[name]!, expected[name]!) + (override ? ` (looser bound: ${override.reason})` : ''),
+      detail: pass
+        ? ''
+        : describeMismatch(actual[name]!, expected[name]!) +
+          (override ? ` (looser bound: ${override.reason})` : ''),
     });
     report.pass &&= pass;
   }
@@ -165,7 +168,9 @@ export async function runConformanceCase(
 export function formatFailure(r: CaseReport): string {
   const bad = r.outputs.filter((o) => !o.pass);
   return bad
-    .map((o) => `${r.name} [${o.name}]: relative error ${o.relError} > ${o.tolerance}; ${o.detail} (replay: ALEXNET_TEST_SEED=${r.seed})`)
+    .map(
+      (o) =>
+        `${r.name} [${o.name}]: relative error ${o.relError} > ${o.tolerance}; ${o.detail} (replay: ALEXNET_TEST_SEED=${r.seed})`,
+    )
     .join('\n');
 }
-

@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackendV1 } from '../contract/backend.js';
 import { KERNEL_NAMES_V1, type KernelName } from '../contract/kernels.js';
 import { ReferenceBackend } from '../reference/backend.js';
-import { type ConformanceCase, alexnetCases, oddCases } from './cases.js';
+import { alexnetCases, type ConformanceCase, oddCases } from './cases.js';
 import { runSeed } from './random.js';
-import { type ToleranceOverride, formatFailure, runConformanceCase } from './runner.js';
+import { formatFailure, runConformanceCase, type ToleranceOverride } from './runner.js';
 
 export interface ConformanceSuiteOptions {
   /** Shown in the test names, e.g. 'native (AVX-512)'. */
