@@ -53,7 +53,7 @@ function naiveScale(src: ArrayLike<number>, a: LrnAttrs): Float64Array {
 
 function naiveForward(src: ArrayLike<number>, a: LrnAttrs): Float64Array {
   const s = naiveScale(src, a);
-  return Float64Array.from(s, (si, i) => src[i]! / Math.pow(si, a.beta));
+  return Float64Array.from(s, (si, i) => src[i]! / si ** a.beta);
 }
 
 function naiveBackward(src: ArrayLike<number>, dy: ArrayLike<number>, a: LrnAttrs): Float64Array {
@@ -67,8 +67,8 @@ function naiveBackward(src: ArrayLike<number>, dy: ArrayLike<number>, a: LrnAttr
           let g = 0;
           for (let j = 0; j < a.c; j++) {
             const jj = index(a, n, j, y, x);
-            let d = i === j ? Math.pow(s[jj]!, -a.beta) : 0;
-            if (inWindow(a, j, i)) d -= 2 * a.alpha * a.beta * src[ii]! * src[jj]! * Math.pow(s[jj]!, -a.beta - 1);
+            let d = i === j ? s[jj]! ** -a.beta : 0;
+            if (inWindow(a, j, i)) d -= 2 * a.alpha * a.beta * src[ii]! * src[jj]! * s[jj]! ** (-a.beta - 1);
             g += dy[jj]! * d;
           }
           dx[ii] = g;
@@ -76,7 +76,11 @@ function naiveBackward(src: ArrayLike<number>, dy: ArrayLike<number>, a: LrnAttr
   return dx;
 }
 
-function forward(be: ReferenceBackend, x: ArrayLike<number>, a: LrnAttrs): { y: Float64Array; scale: Float64Array } {
+function forward(
+  be: ReferenceBackend,
+  x: ArrayLike<number>,
+  a: LrnAttrs,
+): { y: Float64Array; scale: Float64Array } {
   const len = a.n * a.c * a.h * a.w;
   const y = poisoned(be, len);
   const scale = poisoned(be, len);
@@ -85,14 +89,23 @@ function forward(be: ReferenceBackend, x: ArrayLike<number>, a: LrnAttrs): { y: 
 }
 
 /** Runs lrnForward then lrnBackward on `be` (backward consumes the forward's y and scale buffers). */
-function backward(be: ReferenceBackend, x: ArrayLike<number>, dy: ArrayLike<number>, a: LrnAttrs, init?: ArrayLike<number>): Float64Array {
+function backward(
+  be: ReferenceBackend,
+  x: ArrayLike<number>,
+  dy: ArrayLike<number>,
+  a: LrnAttrs,
+  init?: ArrayLike<number>,
+): Float64Array {
   const len = a.n * a.c * a.h * a.w;
   const bx = upload(be, x);
   const y = poisoned(be, len);
   const scale = poisoned(be, len);
   be.kernels.lrnForward({ x: bx, y, scale }, a);
   const dx = init ? upload(be, init) : poisoned(be, len);
-  be.kernels.lrnBackward({ x: bx, y, scale, dy: upload(be, dy), dx }, { ...a, accumulate: init !== undefined });
+  be.kernels.lrnBackward(
+    { x: bx, y, scale, dy: upload(be, dy), dx },
+    { ...a, accumulate: init !== undefined },
+  );
   return be.readFloat64(dx);
 }
 
@@ -117,12 +130,21 @@ describe('reference LRN: hand-computed answers (paper constants k=2, n=5, α=1e-
     // W(3) = {1..5}: 9000 → 2.9;  W(4) = {2..5}: 8600 → 2.86;  W(5) = {3,4,5}: 7700 → 2.77
     const { y, scale } = forward(ref64, x, a);
     const wantScale = [2.14, 2.3, 2.55, 2.9, 2.86, 2.77];
-    wantScale.forEach((s, i) => expect(scale[i]).toBeCloseTo(s, 13));
+    wantScale.forEach((s, i) => {
+      expect(scale[i]).toBeCloseTo(s, 13);
+    });
     // b_i = a_i · s_i^(−0.75), e.g. 2.14^(−0.75) = exp(−0.75 · ln 2.14) = exp(−0.75 · 0.7608058) = 0.5651838
-    const wantY = [5.65183754348751, 10.7086350642086, 14.8667527735566, 17.9995435883086, 22.7350272712707, 27.9441834408941];
-    wantY.forEach((b, i) => expect(y[i]).toBeCloseTo(b, 11));
+    const wantY = [
+      5.65183754348751, 10.7086350642086, 14.8667527735566, 17.9995435883086, 22.7350272712707,
+      27.9441834408941,
+    ];
+    wantY.forEach((b, i) => {
+      expect(y[i]).toBeCloseTo(b, 11);
+    });
     const y32 = forward(ref32, x, a).y;
-    wantY.forEach((b, i) => expect(Math.abs(y32[i]! - b) / b).toBeLessThan(1e-6));
+    wantY.forEach((b, i) => {
+      expect(Math.abs(y32[i]! - b) / b).toBeLessThan(1e-6);
+    });
   });
 
   it('two groups: the window never crosses the tower boundary', () => {
@@ -130,9 +152,16 @@ describe('reference LRN: hand-computed answers (paper constants k=2, n=5, α=1e-
     // group {0,1,2}: every window is the whole group, Σ = 1400 → s = 2.14;
     // group {3,4,5}: Σ = 1600 + 2500 + 3600 = 7700 → s = 2.77
     const { y, scale } = forward(ref64, x, a);
-    [2.14, 2.14, 2.14, 2.77, 2.77, 2.77].forEach((s, i) => expect(scale[i]).toBeCloseTo(s, 13));
-    const wantY = [5.65183754348751, 11.303675086975, 16.9555126304625, 18.6294556272627, 23.2868195340784, 27.9441834408941];
-    wantY.forEach((b, i) => expect(y[i]).toBeCloseTo(b, 11));
+    [2.14, 2.14, 2.14, 2.77, 2.77, 2.77].forEach((s, i) => {
+      expect(scale[i]).toBeCloseTo(s, 13);
+    });
+    const wantY = [
+      5.65183754348751, 11.303675086975, 16.9555126304625, 18.6294556272627, 23.2868195340784,
+      27.9441834408941,
+    ];
+    wantY.forEach((b, i) => {
+      expect(y[i]).toBeCloseTo(b, 11);
+    });
   });
 
   it('alpha is NOT divided by the window size', () => {
@@ -155,9 +184,21 @@ describe('reference LRN: hand-computed answers (paper constants k=2, n=5, α=1e-
 const CONFIGS: [string, LrnAttrs, number][] = [
   ['paper constants, 7 channels', { n: 2, c: 7, h: 3, w: 4, ...PAPER, groups: 1 }, 10],
   ['paper constants, 2 groups of 5', { n: 1, c: 10, h: 2, w: 3, ...PAPER, groups: 2 }, 10],
-  ['n=3, α=0.05, β=0.5, k=1, 2 groups', { n: 2, c: 8, h: 2, w: 2, size: 3, alpha: 0.05, beta: 0.5, k: 1, groups: 2 }, 1],
-  ['strong normalisation α=0.5, k=1', { n: 1, c: 6, h: 3, w: 3, size: 5, alpha: 0.5, beta: 0.75, k: 1, groups: 1 }, 1],
-  ['window wider than the group (n=7, groups of 3)', { n: 1, c: 9, h: 2, w: 2, size: 7, alpha: 0.2, beta: 0.75, k: 2, groups: 3 }, 1],
+  [
+    'n=3, α=0.05, β=0.5, k=1, 2 groups',
+    { n: 2, c: 8, h: 2, w: 2, size: 3, alpha: 0.05, beta: 0.5, k: 1, groups: 2 },
+    1,
+  ],
+  [
+    'strong normalisation α=0.5, k=1',
+    { n: 1, c: 6, h: 3, w: 3, size: 5, alpha: 0.5, beta: 0.75, k: 1, groups: 1 },
+    1,
+  ],
+  [
+    'window wider than the group (n=7, groups of 3)',
+    { n: 1, c: 9, h: 2, w: 2, size: 7, alpha: 0.2, beta: 0.75, k: 2, groups: 3 },
+    1,
+  ],
   ['n=1 (only itself)', { n: 1, c: 4, h: 2, w: 3, size: 1, alpha: 0.3, beta: 0.6, k: 1.5, groups: 1 }, 1],
 ];
 
