@@ -13,7 +13,21 @@ import type { FloatArray } from './types.js';
  * callback because a per-tap call made the oracle ~10× slower on AlexNet's shapes.
  */
 
+/**
+ * The attributes as plain numbers. Reading `a.kh` etc. in the inner loops was 10× slower when
+ * callers built attribute objects of different shapes (V8 deoptimises the polymorphic loads), so
+ * each kernel copies them to locals first.
+ */
 interface Geometry {
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  OC: number;
+  KH: number;
+  KW: number;
+  S: number;
+  P: number;
   outH: number;
   outW: number;
   cg: number;
@@ -21,7 +35,22 @@ interface Geometry {
 }
 
 function geometry(a: ConvAttrs): Geometry {
-  return { ...convOutputShape(a), cg: a.c / a.groups, og: a.outC / a.groups };
+  const { outH, outW } = convOutputShape(a);
+  return {
+    N: a.n,
+    C: a.c,
+    H: a.h,
+    W: a.w,
+    OC: a.outC,
+    KH: a.kh,
+    KW: a.kw,
+    S: a.stride,
+    P: a.pad,
+    outH,
+    outW,
+    cg: a.c / a.groups,
+    og: a.outC / a.groups,
+  };
 }
 
 /** y[n,oc,oy,ox] = bias[oc] + Σ_{ic,ky,kx} x[n, g·cg+ic, iy, ix] · w[oc, ic, ky, kx]. */
@@ -32,28 +61,28 @@ export function conv2dForward(
   y: FloatArray,
   a: ConvAttrs,
 ): void {
-  const { outH, outW, cg, og } = geometry(a);
-  for (let n = 0; n < a.n; n++) {
-    for (let oc = 0; oc < a.outC; oc++) {
+  const { N, C, H, W, OC, KH, KW, S, P, outH, outW, cg, og } = geometry(a);
+  for (let n = 0; n < N; n++) {
+    for (let oc = 0; oc < OC; oc++) {
       const g = Math.floor(oc / og);
       for (let oy = 0; oy < outH; oy++) {
         for (let ox = 0; ox < outW; ox++) {
           let sum = bias ? bias[oc]! : 0;
           for (let ic = 0; ic < cg; ic++) {
             const xc = g * cg + ic;
-            for (let ky = 0; ky < a.kh; ky++) {
-              const iy = oy * a.stride - a.pad + ky;
-              if (iy < 0 || iy >= a.h) continue;
-              const xRow = ((n * a.c + xc) * a.h + iy) * a.w; // x[n, xc, iy, 0]
-              const wRow = ((oc * cg + ic) * a.kh + ky) * a.kw; // w[oc, ic, ky, 0]
-              for (let kx = 0; kx < a.kw; kx++) {
-                const ix = ox * a.stride - a.pad + kx;
-                if (ix < 0 || ix >= a.w) continue;
+            for (let ky = 0; ky < KH; ky++) {
+              const iy = oy * S - P + ky;
+              if (iy < 0 || iy >= H) continue;
+              const xRow = ((n * C + xc) * H + iy) * W; // x[n, xc, iy, 0]
+              const wRow = ((oc * cg + ic) * KH + ky) * KW; // w[oc, ic, ky, 0]
+              for (let kx = 0; kx < KW; kx++) {
+                const ix = ox * S - P + kx;
+                if (ix < 0 || ix >= W) continue;
                 sum += x[xRow + ix]! * w[wRow + kx]!;
               }
             }
           }
-          y[((n * a.outC + oc) * outH + oy) * outW + ox] = sum;
+          y[((n * OC + oc) * outH + oy) * outW + ox] = sum;
         }
       }
     }
@@ -67,24 +96,24 @@ export function conv2dBackwardData(
   dx: FloatArray,
   a: ConvAttrs & AccumulateAttr,
 ): void {
-  const { outH, outW, cg, og } = geometry(a);
-  const g64 = new Float64Array(a.n * a.c * a.h * a.w);
-  for (let n = 0; n < a.n; n++) {
-    for (let oc = 0; oc < a.outC; oc++) {
+  const { N, C, H, W, OC, KH, KW, S, P, outH, outW, cg, og } = geometry(a);
+  const g64 = new Float64Array(N * C * H * W);
+  for (let n = 0; n < N; n++) {
+    for (let oc = 0; oc < OC; oc++) {
       const g = Math.floor(oc / og);
       for (let oy = 0; oy < outH; oy++) {
         for (let ox = 0; ox < outW; ox++) {
-          const d = dy[((n * a.outC + oc) * outH + oy) * outW + ox]!;
+          const d = dy[((n * OC + oc) * outH + oy) * outW + ox]!;
           for (let ic = 0; ic < cg; ic++) {
             const xc = g * cg + ic;
-            for (let ky = 0; ky < a.kh; ky++) {
-              const iy = oy * a.stride - a.pad + ky;
-              if (iy < 0 || iy >= a.h) continue;
-              const xRow = ((n * a.c + xc) * a.h + iy) * a.w;
-              const wRow = ((oc * cg + ic) * a.kh + ky) * a.kw;
-              for (let kx = 0; kx < a.kw; kx++) {
-                const ix = ox * a.stride - a.pad + kx;
-                if (ix < 0 || ix >= a.w) continue;
+            for (let ky = 0; ky < KH; ky++) {
+              const iy = oy * S - P + ky;
+              if (iy < 0 || iy >= H) continue;
+              const xRow = ((n * C + xc) * H + iy) * W;
+              const wRow = ((oc * cg + ic) * KH + ky) * KW;
+              for (let kx = 0; kx < KW; kx++) {
+                const ix = ox * S - P + kx;
+                if (ix < 0 || ix >= W) continue;
                 g64[xRow + ix]! += d * w[wRow + kx]!;
               }
             }
@@ -104,26 +133,26 @@ export function conv2dBackwardFilter(
   dbias: FloatArray | null,
   a: ConvAttrs & AccumulateAttr,
 ): void {
-  const { outH, outW, cg, og } = geometry(a);
-  const gw = new Float64Array(a.outC * cg * a.kh * a.kw);
-  const gb = new Float64Array(a.outC);
-  for (let n = 0; n < a.n; n++) {
-    for (let oc = 0; oc < a.outC; oc++) {
+  const { N, C, H, W, OC, KH, KW, S, P, outH, outW, cg, og } = geometry(a);
+  const gw = new Float64Array(OC * cg * KH * KW);
+  const gb = new Float64Array(OC);
+  for (let n = 0; n < N; n++) {
+    for (let oc = 0; oc < OC; oc++) {
       const g = Math.floor(oc / og);
       for (let oy = 0; oy < outH; oy++) {
         for (let ox = 0; ox < outW; ox++) {
-          const d = dy[((n * a.outC + oc) * outH + oy) * outW + ox]!;
+          const d = dy[((n * OC + oc) * outH + oy) * outW + ox]!;
           gb[oc]! += d;
           for (let ic = 0; ic < cg; ic++) {
             const xc = g * cg + ic;
-            for (let ky = 0; ky < a.kh; ky++) {
-              const iy = oy * a.stride - a.pad + ky;
-              if (iy < 0 || iy >= a.h) continue;
-              const xRow = ((n * a.c + xc) * a.h + iy) * a.w;
-              const wRow = ((oc * cg + ic) * a.kh + ky) * a.kw;
-              for (let kx = 0; kx < a.kw; kx++) {
-                const ix = ox * a.stride - a.pad + kx;
-                if (ix < 0 || ix >= a.w) continue;
+            for (let ky = 0; ky < KH; ky++) {
+              const iy = oy * S - P + ky;
+              if (iy < 0 || iy >= H) continue;
+              const xRow = ((n * C + xc) * H + iy) * W;
+              const wRow = ((oc * cg + ic) * KH + ky) * KW;
+              for (let kx = 0; kx < KW; kx++) {
+                const ix = ox * S - P + kx;
+                if (ix < 0 || ix >= W) continue;
                 gw[wRow + kx]! += d * x[xRow + ix]!;
               }
             }
@@ -133,5 +162,5 @@ export function conv2dBackwardFilter(
     }
   }
   store(dw, gw, gw.length, a.accumulate);
-  if (dbias) store(dbias, gb, a.outC, a.accumulate);
+  if (dbias) store(dbias, gb, OC, a.accumulate);
 }

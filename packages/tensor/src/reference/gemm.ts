@@ -15,15 +15,17 @@ export function gemm(A: FloatArray, B: FloatArray, C: FloatArray, a: GemmAttrs):
   const oA = a.offsetA ?? 0;
   const oB = a.offsetB ?? 0;
   const oC = a.offsetC ?? 0;
-  for (let i = 0; i < a.m; i++) {
-    for (let j = 0; j < a.n; j++) {
+  // Locals, not a.m etc. in the loops: attribute objects of varying shapes deoptimise those loads.
+  const { m, n, k, alpha, beta } = a;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
       let sum = 0;
       let ai = oA + i * aRow;
       let bi = oB + j * bCol;
-      for (let p = 0; p < a.k; p++, ai += aCol, bi += bRow) sum += A[ai]! * B[bi]!;
+      for (let p = 0; p < k; p++, ai += aCol, bi += bRow) sum += A[ai]! * B[bi]!;
       const c = oC + i * ldc + j;
       // beta = 0 must not read C: an uninitialised (NaN) C would otherwise leak into the result.
-      C[c] = a.alpha * sum + (a.beta === 0 ? 0 : a.beta * C[c]!);
+      C[c] = alpha * sum + (beta === 0 ? 0 : beta * C[c]!);
     }
   }
 }

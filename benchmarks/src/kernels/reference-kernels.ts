@@ -1,0 +1,102 @@
+/**
+ * node dist/kernels/reference-kernels.js [--smoke] [--batch N] [--repeats R] [--out DIR]
+ *
+ * Times every kernel of an AlexNet training step on the reference backend at the real layer shapes
+ * and writes DIR/reference-kernels.json and DIR/reference-kernels.svg (default DIR: the package's
+ * results/, or results/smoke/ with --smoke).
+ */
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { markdownReport } from '../report.js';
+import { runReferenceKernels } from './reference.js';
+
+const USAGE = `usage: node dist/kernels/reference-kernels.js [--smoke] [--batch N] [--repeats R] [--out DIR]
+
+  --smoke       tiny setting for CI: AlexNet with every width divided by 8, one timed repeat
+  --batch N     images per kernel call (default 1)
+  --repeats R   timed repeats per kernel after one warm-up; the median is reported (default 3, smoke 1)
+  --out DIR     output folder (default results/, or results/smoke/ with --smoke)`;
+
+export interface CliOptions {
+  smoke: boolean;
+  batch: number;
+  repeats: number | undefined;
+  outDir: string;
+  help: boolean;
+}
+
+function positiveInt(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+/** The package root: this file is dist/kernels/reference-kernels.js (or src/kernels/… under vitest). */
+const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function parseCli(argv: readonly string[]): CliOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      smoke: { type: 'boolean', default: false },
+      batch: { type: 'string' },
+      repeats: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const smoke = values.smoke ?? false;
+  return {
+    smoke,
+    batch: positiveInt('batch', values.batch) ?? 1,
+    repeats: positiveInt('repeats', values.repeats),
+    outDir: path.resolve(values.out ?? path.join(packageRoot, 'results', ...(smoke ? ['smoke'] : []))),
+    help: values.help ?? false,
+  };
+}
+
+async function main(): Promise<void> {
+  let cli: CliOptions;
+  try {
+    cli = parseCli(process.argv.slice(2));
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (cli.help) {
+    console.log(USAGE);
+    return;
+  }
+  const { result, files } = await runReferenceKernels({
+    smoke: cli.smoke,
+    batch: cli.batch,
+    ...(cli.repeats === undefined ? {} : { repeats: cli.repeats }),
+    outDir: cli.outDir,
+    log: (line) => console.log(line),
+  });
+  console.log(`\n${markdownReport(result)}\n`);
+  console.log(`wrote ${files!.json}\n      ${files!.svg}\n(${result.totalWallSeconds.toFixed(1)} s)`);
+}
+
+function invokedDirectly(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,9 @@
+import { defineProject } from 'vitest/config';
+
+export default defineProject({
+  test: {
+    name: 'benchmarks',
+    include: ['src/**/*.test.ts'],
+    testTimeout: 120_000,
+  },
+});
