@@ -12,6 +12,9 @@
  *   longer than the tensor they hold; only the leading elements are used.
  * - Backward kernels take `accumulate`: false writes the gradient, true adds it to what is there
  *   (a tensor read by two consumers, e.g. a tower output feeding conv3 on both towers).
+ * - Outputs must not share a buffer with inputs, except where a kernel says so: relu, tanh and
+ *   biasAdd may run in place (y = x), and the elementwise backward kernels (reluBackward,
+ *   tanhBackward, dropoutBackward) may write dx over dy when accumulate is false.
  */
 import type { BufferHandle } from './buffer.js';
 

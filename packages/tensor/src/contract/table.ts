@@ -7,6 +7,7 @@ import { validateKernelCall } from './validate.js';
  * lengths) before it runs. Backends wrap their table once; the check costs O(number of buffers).
  */
 export function withValidation(device: string, table: KernelTableV1): KernelTableV1 {
+  if (validatedFor.get(table) === device) return table; // already checked (e.g. the reference backend's own table)
   const checked: Partial<Record<KernelName, unknown>> = {};
   for (const name of KERNEL_NAMES_V1) {
     const kernel = table[name] as (bufs: unknown, attrs: unknown) => void;
@@ -15,5 +16,10 @@ export function withValidation(device: string, table: KernelTableV1): KernelTabl
       kernel(bufs, attrs);
     };
   }
-  return checked as KernelTableV1;
+  const result = checked as KernelTableV1;
+  validatedFor.set(result, device);
+  return result;
 }
+
+/** Tables that already validate their calls, and for which device, so wrapping twice is a no-op. */
+const validatedFor = new WeakMap<KernelTableV1, string>();

@@ -90,3 +90,10 @@ describe('kernel argument validation (shared by every backend through Device.ker
     expect(call).toThrow('label 3 of example 1 is not a class index in [0, 3)');
   });
 });
+
+describe('validation wrapping', () => {
+  it('wraps a table once: a Device over an already-validating backend reuses its table', () => {
+    const backend = new ReferenceBackend({ index: 3 });
+    expect(new Device(backend).kernels).toBe(backend.kernels);
+  });
+});
