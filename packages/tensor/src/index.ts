@@ -45,6 +45,7 @@ export {
 } from './device/registry.js';
 export { type TransferPath, transfer } from './device/transfer.js';
 export { ArgumentError, DeviceError, ShapeError, UnsupportedKernelError } from './errors.js';
+export { HostStorage, MAX_HOST_BUFFER_LENGTH } from './host/storage.js';
 export { ReferenceBackend, type ReferenceBackendOptions } from './reference/backend.js';
 export {
   PhiloxStream,

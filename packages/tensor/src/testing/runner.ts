@@ -1,6 +1,6 @@
 import type { BackendV1 } from '../contract/backend.js';
 import type { BufferHandle } from '../contract/buffer.js';
-import { ArrayCache } from '../reference/array-cache.js';
+import { ArrayCache } from '../host/array-cache.js';
 import { ReferenceBackend } from '../reference/backend.js';
 import type { BufferSpec, ConformanceCase } from './cases.js';
 import { describeMismatch, relativeError } from './compare.js';

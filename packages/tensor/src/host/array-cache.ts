@@ -1,4 +1,4 @@
-import type { FloatArray } from './types.js';
+import type { FloatArray } from '../reference/types.js';
 
 /**
  * Freed arrays kept for reuse, keyed by length: fresh memory costs a page fault per 4 KiB on first

@@ -1,0 +1,26 @@
+/* Internal: GEMM micro-kernels and the SIMD path table (gemm.c dispatches, ukernel_*.c implement). */
+#ifndef AX_GEMM_H
+#define AX_GEMM_H
+#include <stdint.h>
+
+/**
+ * C[0..MR)[0..NR) += alpha · Σ_p Ap[p·MR + i] · Bp[p·NR + j]: one register tile over packed panels
+ * (A packed MR rows at a time, k-major; B packed NR columns at a time, k-major).
+ */
+typedef void (*ax_ukernel_fn)(int64_t kc, const float *Ap, const float *Bp, float *C, int64_t ldc, float alpha);
+
+typedef struct {
+  const char *name;
+  int mr, nr;
+  ax_ukernel_fn kernel;
+} ax_simd_t;
+
+extern const ax_simd_t ax_simd_generic;
+#if defined(__x86_64__)
+extern const ax_simd_t ax_simd_avx2;
+extern const ax_simd_t ax_simd_avx512;
+#endif
+
+/* scratch slots (pool.h ax_scratch) */
+enum { AX_SLOT_PACK_A = 0, AX_SLOT_TILE = 1, AX_SLOT_PACK_B = 2, AX_SLOT_CONV = 3 };
+#endif
