@@ -12,8 +12,9 @@ import { parseArgs } from 'node:util';
 import { markdownReport } from '../report.js';
 import { runReferenceKernels } from './reference.js';
 
-const USAGE = `usage: node dist/kernels/reference-kernels.js [--smoke] [--batch N] [--repeats R] [--out DIR]
+const USAGE = `usage: node dist/kernels/reference-kernels.js [--backend ref|native] [--smoke] [--batch N] [--repeats R] [--out DIR]
 
+  --backend B   ref (default) or native (@alexnet/native, every core); results are named <backend>-kernels
   --smoke       tiny setting for CI: AlexNet with every width divided by 8, one timed repeat
   --batch N     images per kernel call (default 1)
   --repeats R   timed repeats per kernel after one warm-up; the median is reported (default 3, smoke 1)
@@ -25,6 +26,7 @@ export interface CliOptions {
   repeats: number | undefined;
   outDir: string;
   help: boolean;
+  backend: 'ref' | 'native';
 }
 
 function positiveInt(name: string, value: string | undefined): number | undefined {
@@ -45,13 +47,18 @@ export function parseCli(argv: readonly string[]): CliOptions {
       batch: { type: 'string' },
       repeats: { type: 'string' },
       out: { type: 'string' },
+      backend: { type: 'string', default: 'ref' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
     allowPositionals: false,
   });
   const smoke = values.smoke ?? false;
+  const backend = values.backend ?? 'ref';
+  if (backend !== 'ref' && backend !== 'native')
+    throw new Error(`--backend must be ref or native, got '${backend}'`);
   return {
+    backend,
     smoke,
     batch: positiveInt('batch', values.batch) ?? 1,
     repeats: positiveInt('repeats', values.repeats),
@@ -73,7 +80,9 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
+  const native = cli.backend === 'native' ? await import('@alexnet/native') : null;
   const { result, files } = await runReferenceKernels({
+    ...(native ? { backend: () => new native.NativeBackend() } : {}),
     smoke: cli.smoke,
     batch: cli.batch,
     ...(cli.repeats === undefined ? {} : { repeats: cli.repeats }),

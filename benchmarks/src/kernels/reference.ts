@@ -77,7 +77,8 @@ export interface PhaseEstimate {
 }
 
 export interface ReferenceKernelsResult {
-  benchmark: typeof BENCHMARK_NAME;
+  /** 'reference-kernels', or '<kind>-kernels' for another backend */
+  benchmark: string;
   schemaVersion: 1;
   mode: 'full' | 'smoke';
   backend: { kind: string; device: string; description: string };
@@ -130,6 +131,11 @@ export interface ReferenceKernelsOptions {
   outDir?: string;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
+  /**
+   * The backend to time (default: a reference backend without buffer cache). Results are named
+   * `<kind>-kernels` after its kind, so the reference run keeps writing reference-kernels.*.
+   */
+  backend?: () => BackendV1;
 }
 
 export interface ReferenceKernelsRun {
@@ -539,12 +545,13 @@ export async function runReferenceKernels(
   const machine = machineFacts();
   const loadAverageBefore = os.loadavg();
   // No buffer cache: each layer's buffers are freed before the next layer allocates its own.
-  const backend = new ReferenceBackend({ cacheBytes: 0 });
+  const backend = options.backend?.() ?? new ReferenceBackend({ cacheBytes: 0 });
+  const name = backend.kind === 'ref' ? BENCHMARK_NAME : `${backend.kind}-kernels`;
   const fill = uniformFiller();
   const sync = () => backend.sync();
 
   log(
-    `${BENCHMARK_NAME}: ${backend.capabilities.description}, batch ${batch}, ` +
+    `${name}: ${backend.capabilities.description}, batch ${batch}, ` +
       `warm-up ${warmup} + median of ${repeats}${smoke ? ' (smoke: widths ÷ 8)' : ''}`,
   );
   log(`${machine.cpuModel}, ${machine.cores} cores, Node ${machine.nodeVersion}`);
@@ -585,7 +592,7 @@ export async function runReferenceKernels(
   }
 
   const result: ReferenceKernelsResult = {
-    benchmark: BENCHMARK_NAME,
+    benchmark: name,
     schemaVersion: 1,
     mode: smoke ? 'smoke' : 'full',
     backend: { kind: backend.kind, device: backend.device, description: backend.capabilities.description },
@@ -623,8 +630,8 @@ export async function runReferenceKernels(
   if (options.outDir !== undefined) {
     await mkdir(options.outDir, { recursive: true });
     files = {
-      json: path.join(options.outDir, `${BENCHMARK_NAME}.json`),
-      svg: path.join(options.outDir, `${BENCHMARK_NAME}.svg`),
+      json: path.join(options.outDir, `${name}${batch === 1 ? '' : `-batch${batch}`}.json`),
+      svg: path.join(options.outDir, `${name}${batch === 1 ? '' : `-batch${batch}`}.svg`),
     };
     await writeFile(files.json, `${JSON.stringify(result, null, 2)}\n`);
     await writeFile(files.svg, await renderSvg(throughputChartSpec(result)));

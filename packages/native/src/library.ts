@@ -98,19 +98,22 @@ let loaded: NativeLibrary | string | undefined;
 
 /** The library, or the reason it is unavailable (never throws). Loaded once per process. */
 export function loadLibrary(): NativeLibrary | string {
-  if (loaded !== undefined) return loaded;
+  if (loaded === undefined) loaded = tryLoad();
+  return loaded;
+}
+
+function tryLoad(): NativeLibrary | string {
   const reasonFile = join(dirname(LIBRARY_PATH), 'UNAVAILABLE.txt');
-  if (existsSync(reasonFile)) return (loaded = readFileSync(reasonFile, 'utf8').trim());
+  if (existsSync(reasonFile)) return readFileSync(reasonFile, 'utf8').trim();
   if (!existsSync(LIBRARY_PATH)) {
-    return (loaded = `${LIBRARY_PATH} is missing: build the package (pnpm --filter @alexnet/native build)`);
+    return `${LIBRARY_PATH} is missing: build the package (pnpm --filter @alexnet/native build)`;
   }
   try {
     const lib = declare(koffi.load(LIBRARY_PATH));
-    if (lib.abiVersion() !== 1)
-      return (loaded = `${LIBRARY_PATH} has ABI ${lib.abiVersion()}, expected 1: rebuild it`);
-    return (loaded = lib);
+    const abi = lib.abiVersion() as number;
+    return abi === 1 ? lib : `${LIBRARY_PATH} has ABI ${abi}, expected 1: rebuild it`;
   } catch (err) {
-    return (loaded = `${LIBRARY_PATH} failed to load: ${(err as Error).message}`);
+    return `${LIBRARY_PATH} failed to load: ${(err as Error).message}`;
   }
 }
 
