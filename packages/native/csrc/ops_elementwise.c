@@ -1,7 +1,8 @@
 /*
  * Elementwise kernels: relu, tanh, dropout, SGD, axpy. Each splits [0, length) over the pool in
  * chunks of at least GRAIN elements. Where the TypeScript reference rounds once from a double
- * expression (dropout backward, SGD, axpy), so do we, which keeps the results bit-identical to it.
+ * expression (tanh and its backward, dropout backward, SGD, axpy), so do we, which keeps the
+ * results identical to it (up to tanh's last bit, which depends on the maths library).
  * y may alias x (relu, tanh) and dx may alias dy (the backward kernels), so nothing is `restrict`.
  */
 #include <math.h>
@@ -17,7 +18,7 @@ typedef struct {
   const float *a, *b;
   float *out, *out2;
   int accumulate;
-  double p, s0, s1;
+  double p, s0;
   uint64_t seed, offset;
 } ew_ctx;
 
@@ -40,8 +41,8 @@ static void relu_backward_task(void *vctx, int64_t begin, int64_t end, int threa
   const ew_ctx *t = vctx;
   const float *y = t->a, *dy = t->b;
   float *dx = t->out;
-  /* dy is loaded unconditionally so the select vectorises. The reference writes 0 + g, which turns
-   * -0 into +0; the same add keeps us exact. */
+  /* The reference writes 0 + g, which turns -0 into +0; adding 0 keeps us exact. dy is read
+   * unconditionally so that the selects need no branch. */
   if (t->accumulate)
     for (int64_t i = begin; i < end; i++) {
       const float g = dy[i];
@@ -76,7 +77,7 @@ static void tanh_backward_task(void *vctx, int64_t begin, int64_t end, int threa
   const ew_ctx *t = vctx;
   const float *y = t->a, *dy = t->b;
   float *dx = t->out;
-  /* In double, 1 − y² has no cancellation error as |y| → 1 (y² of a float is exact there). */
+  /* In double, as the reference: y² of a float is exact, so 1 − y² loses nothing as |y| → 1. */
   if (t->accumulate)
     for (int64_t i = begin; i < end; i++)
       dx[i] = (float)((double)dx[i] + (double)dy[i] * (1.0 - (double)y[i] * y[i]));

@@ -31,7 +31,7 @@ typedef struct {
  * out = s^(−beta). pow is most of LRN's cost, so the paper's beta = 0.75 (and 0.5) use sqrt and
  * division in float, four at a time with SSE2 (the x86-64 baseline; the compiler will not
  * vectorise sqrt itself, as it may set errno). Float roots of the float-rounded scale cost about
- * 2e-7 relative error, against 1e-5 allowed, and halve the time of the whole forward pass; the
+ * 2e-7 relative error, against 1e-5 allowed, and nearly halve the time of the forward pass; the
  * scalar tail does the same float operations, so results do not depend on position.
  */
 static inline double neg_pow_075(double s) {
