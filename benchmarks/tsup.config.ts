@@ -1,7 +1,10 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { 'kernels/reference-kernels': 'src/kernels/reference-kernels.ts' },
+  entry: {
+    'kernels/reference-kernels': 'src/kernels/reference-kernels.ts',
+    'ceiling/gemm-ceiling': 'src/ceiling/gemm-ceiling.ts',
+  },
   format: ['esm'],
   sourcemap: true,
   clean: true,

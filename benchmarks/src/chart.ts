@@ -29,7 +29,7 @@ export function throughputChartSpec(result: ReferenceKernelsResult): TopLevelSpe
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
-      text: `Reference backend: kernel throughput on AlexNet's layers (batch ${result.settings.batch})`,
+      text: `${result.backend.kind === 'ref' ? 'Reference' : result.backend.kind} backend: kernel throughput on AlexNet's layers (batch ${result.settings.batch})`,
       subtitle: [
         `${result.network.name} · ${result.backend.description}`,
         `${m.cpuModel} · Node ${m.nodeVersion} · ${m.date.slice(0, 10)}${m.gitCommit ? ` · ${m.gitCommit.slice(0, 7)}` : ''}`,

@@ -86,14 +86,21 @@ static void pack_b_panels(void *ctx, int64_t begin, int64_t end, int thread) {
     float *Bp = g->Bp + jr * NR * g->kc;
     int64_t j0 = g->jc + jr * NR;
     int64_t width = g->nc - jr * NR < NR ? g->nc - jr * NR : NR;
-    for (int64_t p = 0; p < g->kc; p++, Bp += NR) {
-      int64_t k = g->pc + p;
-      if (!g->transB && width == NR) {
-        memcpy(Bp, g->B + k * g->ldb + j0, sizeof(float) * NR); /* the common, contiguous case */
-        continue;
+    if (g->transB) {
+      /* op(B)[k][j] = B[j][k]: read each of the panel's columns as a contiguous row of B. */
+      if (width < NR) memset(Bp, 0, sizeof(float) * NR * g->kc);
+      for (int64_t j = 0; j < width; j++) {
+        const float *src = g->B + (j0 + j) * g->ldb + g->pc;
+        for (int64_t p = 0; p < g->kc; p++) Bp[p * NR + j] = src[p];
       }
-      for (int j = 0; j < NR; j++) {
-        Bp[j] = j < width ? (g->transB ? g->B[(j0 + j) * g->ldb + k] : g->B[k * g->ldb + j0 + j]) : 0.0f;
+      continue;
+    }
+    for (int64_t p = 0; p < g->kc; p++, Bp += NR) {
+      const float *src = g->B + (g->pc + p) * g->ldb + j0;
+      if (width == NR) {
+        memcpy(Bp, src, sizeof(float) * NR); /* the common, contiguous case */
+      } else {
+        for (int j = 0; j < NR; j++) Bp[j] = j < width ? src[j] : 0.0f;
       }
     }
   }
@@ -218,9 +225,15 @@ void ax_sgemm(ax_pool *pool, int transA, int transB, int M, int N, int K, double
     ax_parallel_for(pool, N, 256, small_m_task, &g);
     return;
   }
-  g.mc_block = (int64_t)g.s->mr * MC_TILES;
-  const int NR = g.s->nr;
+  const int NR = g.s->nr, MR = g.s->mr;
   const int threads = ax_pool_threads(pool);
+  /* Row blocks of at most MC_TILES·MR rows, as many as a multiple of the thread count, so every
+     thread gets the same number of equally tall blocks (M = 384 on 2 threads: 4 × 96, not 144+144+96). */
+  int64_t row_blocks = (M + (int64_t)MR * MC_TILES - 1) / ((int64_t)MR * MC_TILES);
+  row_blocks = (row_blocks + threads - 1) / threads * threads;
+  int64_t rows_per_block = (M + row_blocks - 1) / row_blocks;
+  g.mc_block = (rows_per_block + MR - 1) / MR * MR;
+  row_blocks = (M + g.mc_block - 1) / g.mc_block;
   for (g.jc = 0; g.jc < N; g.jc += NC) {
     g.nc = N - g.jc < NC ? N - g.jc : NC;
     int64_t panels = (g.nc + NR - 1) / NR;
@@ -228,7 +241,6 @@ void ax_sgemm(ax_pool *pool, int transA, int transB, int M, int N, int K, double
       g.kc = K - g.pc < KC ? K - g.pc : KC;
       g.Bp = ax_scratch(pool, 0, AX_SLOT_PACK_B, sizeof(float) * panels * NR * g.kc);
       ax_parallel_for(pool, panels, 8, pack_b_panels, &g);
-      int64_t row_blocks = (M + g.mc_block - 1) / g.mc_block;
       if (row_blocks >= threads)
         ax_parallel_for(pool, row_blocks, 1, rows_task, &g);
       else
