@@ -69,7 +69,19 @@ async function loadKnownProvider(kind: string): Promise<BackendProvider | string
     const { createRequire } = await import('node:module');
     const { pathToFileURL } = await import('node:url');
     const path = await import('node:path');
-    const resolved = createRequire(path.join(process.cwd(), 'index.js')).resolve(spec);
+    // Resolve from the running program (its own node_modules) and from the working directory.
+    const bases = [process.argv[1], path.join(process.cwd(), 'index.js')].filter((b): b is string => !!b);
+    let resolved: string | undefined;
+    let lastError: unknown;
+    for (const base of bases) {
+      try {
+        resolved = createRequire(base).resolve(spec);
+        break;
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    if (resolved === undefined) throw lastError;
     const mod = (await import(pathToFileURL(resolved).href)) as { backendProvider?: BackendProvider };
     if (!mod.backendProvider) return `${spec} is installed but exports no backendProvider`;
     registerBackend(mod.backendProvider);
@@ -125,6 +137,8 @@ export interface DeviceSelection {
 }
 
 export interface SelectOptions {
+  /** Import installed backend packages (@alexnet/cuda, /native, /gpu) that are not registered yet (default true). */
+  discover?: boolean;
   /** Where the selection message goes; default console.warn when it fell back to the reference backend, else console.info. */
   log?: ((message: string) => void) | false;
 }
@@ -139,8 +153,11 @@ export async function selectDevice(name = 'auto', options: SelectOptions = {}): 
     const device = await getDevice(name);
     return { device, reason: `${device.name} requested explicitly`, candidates: [] };
   }
-  for (const kind of Object.keys(KNOWN_BACKEND_PACKAGES))
-    if (!providers.has(kind)) await loadKnownProvider(kind);
+  if (options.discover ?? true) {
+    for (const kind of Object.keys(KNOWN_BACKEND_PACKAGES)) {
+      if (!providers.has(kind)) await loadKnownProvider(kind);
+    }
+  }
   const candidates: DeviceSelection['candidates'] = [];
   for (const kind of Object.keys(KNOWN_BACKEND_PACKAGES)) {
     if (!providers.has(kind)) {
@@ -148,7 +165,7 @@ export async function selectDevice(name = 'auto', options: SelectOptions = {}): 
         kind,
         priority: -1,
         available: false,
-        detail: `${KNOWN_BACKEND_PACKAGES[kind]} is not installed`,
+        detail: `${KNOWN_BACKEND_PACKAGES[kind]} is ${(options.discover ?? true) ? 'not installed' : 'not registered'}`,
       });
     }
   }
