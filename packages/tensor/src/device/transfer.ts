@@ -8,6 +8,9 @@ export type TransferPath = 'same-device' | 'peer' | 'host';
  * Copies between buffers of any two devices: a plain copy on one device, a peer copy between
  * devices of one kind that support it (CUDA peer access), otherwise staged through host memory.
  * Returns the path taken so callers (and benchmarks) can see it.
+ *
+ * Ordering: the copy reads the source after all work enqueued on the source device before the call
+ * (the source is synced first), and work enqueued on the destination after the call sees the data.
  */
 export async function transfer(
   src: Device,
