@@ -22,5 +22,5 @@ extern const ax_simd_t ax_simd_avx512;
 #endif
 
 /* scratch slots (pool.h ax_scratch) */
-enum { AX_SLOT_PACK_A = 0, AX_SLOT_TILE = 1, AX_SLOT_PACK_B = 2, AX_SLOT_CONV = 3 };
+enum { AX_SLOT_PACK_A = 0, AX_SLOT_TILE = 1, AX_SLOT_PACK_B = 2, AX_SLOT_CONV = 3, AX_SLOT_CONV_OUT = 4 };
 #endif

@@ -11,7 +11,7 @@
 
 #include "pool.h"
 
-#define AX_SCRATCH_SLOTS 4
+#define AX_SCRATCH_SLOTS 6
 
 typedef struct {
   void *ptr;
