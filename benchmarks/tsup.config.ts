@@ -4,6 +4,7 @@ export default defineConfig({
   entry: {
     'kernels/reference-kernels': 'src/kernels/reference-kernels.ts',
     'ceiling/gemm-ceiling': 'src/ceiling/gemm-ceiling.ts',
+    'peers/peers': 'src/peers/peers.ts',
   },
   format: ['esm'],
   sourcemap: true,
