@@ -3,36 +3,9 @@
  * values that encode their own position (part, example, channel, pixel).
  */
 import { describe, expect, it } from 'vitest';
-import type { BufferHandle } from '../contract/buffer.js';
 import type { BiasAttrs, ChannelsAttrs } from '../contract/kernels.js';
 import { TestData } from '../testing/random.js';
-import { ReferenceBackend } from './backend.js';
-
-const ref64 = new ReferenceBackend({ precision: 'float64' });
-const ref32 = new ReferenceBackend({ precision: 'float32' });
-
-function upload(be: ReferenceBackend, data: ArrayLike<number>): BufferHandle {
-  const b = be.alloc(data.length);
-  be.write(b, Float64Array.from(data));
-  return b;
-}
-
-function poisoned(be: ReferenceBackend, length: number): BufferHandle {
-  const b = be.alloc(length);
-  be.fill(b, Number.NaN);
-  return b;
-}
-
-function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string): void {
-  expect(got.length, `${what}: length`).toBe(want.length);
-  for (let i = 0; i < want.length; i++) {
-    const g = got[i]!;
-    const w = want[i]!;
-    if (!(Math.abs(g - w) <= tol * Math.max(1, Math.abs(w)))) {
-      throw new Error(`${what}: element ${i} is ${g}, expected ${w}`);
-    }
-  }
-}
+import { expectClose, poisoned, ref32, ref64, upload } from './test-support.js';
 
 function naiveBiasAdd(x: ArrayLike<number>, bias: ArrayLike<number>, a: BiasAttrs): Float64Array {
   const y = new Float64Array(a.n * a.c * a.spatial);

@@ -4,60 +4,10 @@
  * gathers (the implementation scatters), the adjoint identities, and hand-computed answers.
  */
 import { describe, expect, it } from 'vitest';
-import type { BufferHandle } from '../contract/buffer.js';
 import type { ConvAttrs } from '../contract/kernels.js';
 import { TestData } from '../testing/random.js';
-import { ReferenceBackend } from './backend.js';
-
-const ref64 = new ReferenceBackend({ precision: 'float64' });
-const ref32 = new ReferenceBackend({ precision: 'float32' });
-
-const SENTINEL = 12345.5;
-const SPARE = 3;
-
-/** A buffer holding `data` followed by SPARE sentinel elements (which a kernel must not touch). */
-function upload(be: ReferenceBackend, data: ArrayLike<number>): BufferHandle {
-  const b = be.alloc(data.length + SPARE);
-  be.fill(b, SENTINEL);
-  be.write(b, Float64Array.from(data));
-  return b;
-}
-
-/** An output buffer: `length` NaNs followed by SPARE sentinels. */
-function poisoned(be: ReferenceBackend, length: number): BufferHandle {
-  const b = be.alloc(length + SPARE);
-  be.fill(b, SENTINEL);
-  be.fill(b, Number.NaN, 0, length);
-  return b;
-}
-
-/** Reads the leading `length` elements and checks the spare tail was left alone. */
-function readOut(be: ReferenceBackend, b: BufferHandle, length: number): Float64Array {
-  const all = be.readFloat64(b);
-  expect(Array.from(all.subarray(length)), 'elements past the tensor were written').toEqual(
-    new Array<number>(SPARE).fill(SENTINEL),
-  );
-  return all.slice(0, length);
-}
-
-function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string): void {
-  expect(got.length, `${what}: length`).toBe(want.length);
-  let worst = 0;
-  let at = -1;
-  for (let i = 0; i < want.length; i++) {
-    const g = got[i]!;
-    const w = want[i]!;
-    if (!Number.isFinite(g)) throw new Error(`${what}: element ${i} is ${g}, expected ${w} (unwritten?)`);
-    const e = Math.abs(g - w) / Math.max(1, Math.abs(w));
-    if (e > worst) {
-      worst = e;
-      at = i;
-    }
-  }
-  expect(worst, `${what}: worst error at ${at}: got ${got[at]}, expected ${want[at]}`).toBeLessThanOrEqual(
-    tol,
-  );
-}
+import type { ReferenceBackend } from './backend.js';
+import { expectClose, poisonedPadded, readOut, ref32, ref64, uploadPadded } from './test-support.js';
 
 function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
@@ -195,9 +145,9 @@ function forward(
   a: ConvAttrs,
 ): Float64Array {
   const s = sizes(a);
-  const y = poisoned(be, s.y);
+  const y = poisonedPadded(be, s.y);
   be.kernels.conv2dForward(
-    { x: upload(be, x), w: upload(be, w), bias: bias ? upload(be, bias) : null, y },
+    { x: uploadPadded(be, x), w: uploadPadded(be, w), bias: bias ? uploadPadded(be, bias) : null, y },
     a,
   );
   return readOut(be, y, s.y);
@@ -211,9 +161,9 @@ function backwardData(
   init?: ArrayLike<number>,
 ): Float64Array {
   const s = sizes(a);
-  const dx = init ? upload(be, init) : poisoned(be, s.x);
+  const dx = init ? uploadPadded(be, init) : poisonedPadded(be, s.x);
   be.kernels.conv2dBackwardData(
-    { dy: upload(be, dy), w: upload(be, w), dx },
+    { dy: uploadPadded(be, dy), w: uploadPadded(be, w), dx },
     { ...a, accumulate: init !== undefined },
   );
   return readOut(be, dx, s.x);
@@ -228,10 +178,10 @@ function backwardFilter(
   withBias = true,
 ): { dw: Float64Array; db: Float64Array | null } {
   const s = sizes(a);
-  const dw = init ? upload(be, init.dw) : poisoned(be, s.w);
-  const dbias = withBias ? (init ? upload(be, init.db) : poisoned(be, a.outC)) : null;
+  const dw = init ? uploadPadded(be, init.dw) : poisonedPadded(be, s.w);
+  const dbias = withBias ? (init ? uploadPadded(be, init.db) : poisonedPadded(be, a.outC)) : null;
   be.kernels.conv2dBackwardFilter(
-    { x: upload(be, x), dy: upload(be, dy), dw, dbias },
+    { x: uploadPadded(be, x), dy: uploadPadded(be, dy), dw, dbias },
     { ...a, accumulate: init !== undefined },
   );
   return { dw: readOut(be, dw, s.w), db: dbias ? readOut(be, dbias, a.outC) : null };
@@ -419,16 +369,16 @@ describe('reference conv2d: random inputs vs the naive formulas', () => {
     const x = data.random(s.x);
     const w = data.random(s.w);
     const dy = data.random(s.y);
-    const bx = upload(ref64, x);
-    const bw = upload(ref64, w);
-    const bdy = upload(ref64, dy);
-    ref64.kernels.conv2dForward({ x: bx, w: bw, bias: null, y: poisoned(ref64, s.y) }, a);
+    const bx = uploadPadded(ref64, x);
+    const bw = uploadPadded(ref64, w);
+    const bdy = uploadPadded(ref64, dy);
+    ref64.kernels.conv2dForward({ x: bx, w: bw, bias: null, y: poisonedPadded(ref64, s.y) }, a);
     ref64.kernels.conv2dBackwardData(
-      { dy: bdy, w: bw, dx: poisoned(ref64, s.x) },
+      { dy: bdy, w: bw, dx: poisonedPadded(ref64, s.x) },
       { ...a, accumulate: false },
     );
     ref64.kernels.conv2dBackwardFilter(
-      { x: bx, dy: bdy, dw: poisoned(ref64, s.w), dbias: null },
+      { x: bx, dy: bdy, dw: poisonedPadded(ref64, s.w), dbias: null },
       { ...a, accumulate: false },
     );
     expect(Array.from(ref64.readFloat64(bx, 0, s.x))).toEqual(Array.from(x));

@@ -6,53 +6,13 @@ import { describe, expect, it } from 'vitest';
 import type { BufferHandle } from '../contract/buffer.js';
 import { philox4x32, philoxUniform } from '../rng/philox.js';
 import { TestData } from '../testing/random.js';
-import { ReferenceBackend } from './backend.js';
-
-const ref64 = new ReferenceBackend({ precision: 'float64' });
-const ref32 = new ReferenceBackend({ precision: 'float32' });
-
-const SENTINEL = -777.25;
-const SPARE = 2;
-
-/** `data` followed by SPARE sentinels. */
-function upload(be: ReferenceBackend, data: ArrayLike<number>): BufferHandle {
-  const b = be.alloc(data.length + SPARE);
-  be.fill(b, SENTINEL);
-  be.write(b, Float64Array.from(data));
-  return b;
-}
-
-function poisoned(be: ReferenceBackend, length: number): BufferHandle {
-  const b = be.alloc(length + SPARE);
-  be.fill(b, SENTINEL);
-  be.fill(b, Number.NaN, 0, length);
-  return b;
-}
-
-/** The leading `length` elements, after checking the spare tail is untouched. */
-function readOut(be: ReferenceBackend, b: BufferHandle, length: number): Float64Array {
-  const all = be.readFloat64(b);
-  expect(Array.from(all.subarray(length)), 'elements past `length` were written').toEqual(
-    new Array<number>(SPARE).fill(SENTINEL),
-  );
-  return all.slice(0, length);
-}
-
-function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string): void {
-  expect(got.length, `${what}: length`).toBe(want.length);
-  for (let i = 0; i < want.length; i++) {
-    const g = got[i]!;
-    const w = want[i]!;
-    if (!(Math.abs(g - w) <= tol * Math.max(1, Math.abs(w)))) {
-      throw new Error(`${what}: element ${i} is ${g}, expected ${w}`);
-    }
-  }
-}
+import type { ReferenceBackend } from './backend.js';
+import { expectClose, poisonedPadded, readOut, ref32, ref64, uploadPadded } from './test-support.js';
 
 type Unary = 'relu' | 'tanh';
 function unary(be: ReferenceBackend, k: Unary, x: ArrayLike<number>): Float64Array {
-  const y = poisoned(be, x.length);
-  be.kernels[k]({ x: upload(be, x), y }, { length: x.length });
+  const y = poisonedPadded(be, x.length);
+  be.kernels[k]({ x: uploadPadded(be, x), y }, { length: x.length });
   return readOut(be, y, x.length);
 }
 
@@ -64,9 +24,9 @@ function unaryBackward(
   dy: ArrayLike<number>,
   init?: ArrayLike<number>,
 ): Float64Array {
-  const dx = init ? upload(be, init) : poisoned(be, y.length);
+  const dx = init ? uploadPadded(be, init) : poisonedPadded(be, y.length);
   be.kernels[k](
-    { y: upload(be, y), dy: upload(be, dy), dx },
+    { y: uploadPadded(be, y), dy: uploadPadded(be, dy), dx },
     { length: y.length, accumulate: init !== undefined },
   );
   return readOut(be, dx, y.length);
@@ -87,7 +47,7 @@ describe('relu', () => {
   });
 
   it('may run in place (x and y the same buffer)', () => {
-    const b = upload(ref64, x);
+    const b = uploadPadded(ref64, x);
     ref64.kernels.relu({ x: b, y: b }, { length: x.length });
     expectClose(
       readOut(ref64, b, x.length),
@@ -161,9 +121,9 @@ describe('dropout', () => {
     seed: number,
     offset: number,
   ): { y: Float64Array; mask: Float64Array } {
-    const y = poisoned(be, x.length);
-    const mask = poisoned(be, x.length);
-    be.kernels.dropoutForward({ x: upload(be, x), y, mask }, { length: x.length, p, seed, offset });
+    const y = poisonedPadded(be, x.length);
+    const mask = poisonedPadded(be, x.length);
+    be.kernels.dropoutForward({ x: uploadPadded(be, x), y, mask }, { length: x.length, p, seed, offset });
     return { y: readOut(be, y, x.length), mask: readOut(be, mask, x.length) };
   }
 
@@ -236,9 +196,9 @@ describe('dropout', () => {
     const { mask } = dropout(ref64, x.subarray(0, n), 0.4, 7, 5);
     const dy = data.random(n);
     const run = (init?: ArrayLike<number>) => {
-      const dx = init ? upload(ref64, init) : poisoned(ref64, n);
+      const dx = init ? uploadPadded(ref64, init) : poisonedPadded(ref64, n);
       ref64.kernels.dropoutBackward(
-        { dy: upload(ref64, dy), mask: upload(ref64, mask), dx },
+        { dy: uploadPadded(ref64, dy), mask: uploadPadded(ref64, mask), dx },
         { length: n, accumulate: init !== undefined },
       );
       return readOut(ref64, dx, n);
@@ -265,14 +225,14 @@ describe('sgdUpdate (the paper’s rule v ← 0.9v − 0.0005·ε·w − ε·g, 
     lr: number,
   ): void {
     be.kernels.sgdUpdate(
-      { w, grad: upload(be, g), v },
+      { w, grad: uploadPadded(be, g), v },
       { length: g.length, lr, momentum: 0.9, weightDecay: 0.0005 },
     );
   }
 
   it('two steps by hand', () => {
-    const w = upload(ref64, [1, -2]);
-    const v = upload(ref64, [0, 0.1]);
+    const w = uploadPadded(ref64, [1, -2]);
+    const v = uploadPadded(ref64, [0, 0.1]);
     // step 1, ε = 0.01, g = [0.5, 0.25]:
     //   v0 = 0.9·0 − 0.0005·0.01·1 − 0.01·0.5 = −0.000005 − 0.005 = −0.005005;  w0 = 0.994995
     //   v1 = 0.9·0.1 − 0.0005·0.01·(−2) − 0.01·0.25 = 0.09 + 0.00001 − 0.0025 = 0.08751;  w1 = −1.91249
@@ -301,13 +261,13 @@ describe('sgdUpdate (the paper’s rule v ← 0.9v − 0.0005·ε·w − ε·g, 
     const data = new TestData(4300);
     const n = 777;
     const w0 = data.random(n);
-    const w = upload(ref64, w0);
-    const v = upload(ref64, new Float64Array(n));
+    const w = uploadPadded(ref64, w0);
+    const v = uploadPadded(ref64, new Float64Array(n));
     const wWant = Float64Array.from(w0);
     const vWant = new Float64Array(n);
     for (const lr of [0.01, 0.01, 0.001]) {
       const g = data.random(n);
-      const gb = upload(ref64, g);
+      const gb = uploadPadded(ref64, g);
       ref64.kernels.sgdUpdate({ w, grad: gb, v }, { length: n, lr, momentum: 0.9, weightDecay: 0.0005 });
       for (let i = 0; i < n; i++) {
         vWant[i] = 0.9 * vWant[i]! - lr * (0.0005 * wWant[i]! + g[i]!);
@@ -322,8 +282,8 @@ describe('sgdUpdate (the paper’s rule v ← 0.9v − 0.0005·ε·w − ε·g, 
 
 describe('axpy', () => {
   it('hand values: y ← y + 2x', () => {
-    const y = upload(ref64, [1, 2, 3]);
-    ref64.kernels.axpy({ x: upload(ref64, [10, 20, 30]), y }, { length: 3, alpha: 2 });
+    const y = uploadPadded(ref64, [1, 2, 3]);
+    ref64.kernels.axpy({ x: uploadPadded(ref64, [10, 20, 30]), y }, { length: 3, alpha: 2 });
     expect(Array.from(readOut(ref64, y, 3))).toEqual([21, 42, 63]);
   });
 
@@ -337,8 +297,8 @@ describe('axpy', () => {
       [ref64, 0],
       [ref32, 1e-7],
     ] as const) {
-      const y = upload(be, y0);
-      be.kernels.axpy({ x: upload(be, x), y }, { length: n, alpha: -0.375 });
+      const y = uploadPadded(be, y0);
+      be.kernels.axpy({ x: uploadPadded(be, x), y }, { length: n, alpha: -0.375 });
       expectClose(readOut(be, y, n), want, tol, `axpy ${be.precision}`);
     }
   });

@@ -4,20 +4,10 @@
  * triple loop, then scaled.
  */
 import { describe, expect, it } from 'vitest';
-import type { BufferHandle } from '../contract/buffer.js';
 import type { GemmAttrs } from '../contract/kernels.js';
 import { TestData } from '../testing/random.js';
-import { ReferenceBackend } from './backend.js';
-
-const ref64 = new ReferenceBackend({ precision: 'float64' });
-const ref32 = new ReferenceBackend({ precision: 'float32' });
-
-function upload(be: ReferenceBackend, data: ArrayLike<number>): BufferHandle {
-  const b = be.alloc(data.length);
-  be.fill(b, Number.NaN);
-  be.write(b, Float64Array.from(data));
-  return b;
-}
+import type { ReferenceBackend } from './backend.js';
+import { expectClose, ref32, ref64, upload } from './test-support.js';
 
 /** rows×cols matrix stored at buf[offset + r·ld + c]. */
 function unpack(buf: ArrayLike<number>, offset: number, ld: number, rows: number, cols: number): number[][] {
@@ -70,26 +60,6 @@ function naiveGemm(
 
 function storedSize(rows: number, cols: number, ld: number, offset: number): number {
   return offset + (rows - 1) * ld + cols + 3; // 3 spare elements past the end
-}
-
-function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string): void {
-  expect(got.length, `${what}: length`).toBe(want.length);
-  let worst = 0;
-  let at = -1;
-  for (let i = 0; i < want.length; i++) {
-    const g = got[i]!;
-    const w = want[i]!;
-    if (Number.isNaN(w) && Number.isNaN(g)) continue;
-    if (!Number.isFinite(g)) throw new Error(`${what}: element ${i} is ${g}, expected ${w}`);
-    const e = Math.abs(g - w) / Math.max(1, Math.abs(w));
-    if (e > worst) {
-      worst = e;
-      at = i;
-    }
-  }
-  expect(worst, `${what}: worst error at ${at}: got ${got[at]}, expected ${want[at]}`).toBeLessThanOrEqual(
-    tol,
-  );
 }
 
 interface Layout {

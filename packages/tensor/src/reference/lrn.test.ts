@@ -5,27 +5,12 @@
  *   ∂b_j/∂a_i = δ_ij s_j^(−β) − 2αβ a_i a_j s_j^(−β−1) [i ∈ W(j)].
  */
 import { describe, expect, it } from 'vitest';
-import type { BufferHandle } from '../contract/buffer.js';
 import type { LrnAttrs } from '../contract/kernels.js';
 import { TestData } from '../testing/random.js';
-import { ReferenceBackend } from './backend.js';
-
-const ref64 = new ReferenceBackend({ precision: 'float64' });
-const ref32 = new ReferenceBackend({ precision: 'float32' });
+import type { ReferenceBackend } from './backend.js';
+import { expectClose, poisoned, ref32, ref64, upload } from './test-support.js';
 
 const PAPER = { size: 5, alpha: 1e-4, beta: 0.75, k: 2 } as const;
-
-function upload(be: ReferenceBackend, data: ArrayLike<number>): BufferHandle {
-  const b = be.alloc(data.length);
-  be.write(b, Float64Array.from(data));
-  return b;
-}
-
-function poisoned(be: ReferenceBackend, length: number): BufferHandle {
-  const b = be.alloc(length);
-  be.fill(b, Number.NaN);
-  return b;
-}
 
 /** Whether channel j is in channel i's normalisation window. */
 function inWindow(a: LrnAttrs, i: number, j: number): boolean {
@@ -107,17 +92,6 @@ function backward(
     { ...a, accumulate: init !== undefined },
   );
   return be.readFloat64(dx);
-}
-
-function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string): void {
-  expect(got.length, `${what}: length`).toBe(want.length);
-  for (let i = 0; i < want.length; i++) {
-    const g = got[i]!;
-    const w = want[i]!;
-    if (!(Math.abs(g - w) <= tol * Math.max(1, Math.abs(w)))) {
-      throw new Error(`${what}: element ${i} is ${g}, expected ${w}`);
-    }
-  }
 }
 
 describe('reference LRN: hand-computed answers (paper constants k=2, n=5, α=1e-4, β=0.75)', () => {

@@ -3,24 +3,9 @@
  * log-add-exp fold (no global max subtraction), p = exp(z − lse), loss = −log p[label].
  */
 import { describe, expect, it } from 'vitest';
-import type { BufferHandle } from '../contract/buffer.js';
 import { TestData } from '../testing/random.js';
-import { ReferenceBackend } from './backend.js';
-
-const ref64 = new ReferenceBackend({ precision: 'float64' });
-const ref32 = new ReferenceBackend({ precision: 'float32' });
-
-function upload(be: ReferenceBackend, data: ArrayLike<number>): BufferHandle {
-  const b = be.alloc(data.length);
-  be.write(b, Float64Array.from(data));
-  return b;
-}
-
-function poisoned(be: ReferenceBackend, length: number): BufferHandle {
-  const b = be.alloc(length);
-  be.fill(b, Number.NaN);
-  return b;
-}
+import type { ReferenceBackend } from './backend.js';
+import { expectClose, poisoned, ref32, ref64, upload } from './test-support.js';
 
 /** log(e^a + e^b) without overflow. */
 function logAddExp(a: number, b: number): number {
@@ -82,17 +67,6 @@ function crossEntropy(
     { n, classes, gradScale },
   );
   return { loss: be.readFloat64(loss), dz: be.readFloat64(dlogits) };
-}
-
-function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string): void {
-  expect(got.length, `${what}: length`).toBe(want.length);
-  for (let i = 0; i < want.length; i++) {
-    const g = got[i]!;
-    const w = want[i]!;
-    if (!(Math.abs(g - w) <= tol * Math.max(1, Math.abs(w)))) {
-      throw new Error(`${what}: element ${i} is ${g}, expected ${w}`);
-    }
-  }
 }
 
 describe('softmax cross-entropy: hand-computed answers', () => {
