@@ -6,7 +6,7 @@
  * benchmark-only, the backend never uses it), runs it, and writes DIR/gemm-ceiling.{json,svg}.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import type { TopLevelSpec } from 'vega-lite';
 import { renderSvg } from '../chart.js';
 import { machineFacts } from '../machine.js';
+import { runIfMain } from '../run-main.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const nativeSrc = path.resolve(packageRoot, '..', 'packages', 'native', 'csrc');
@@ -166,19 +167,4 @@ async function main(): Promise<void> {
   console.log(`wrote ${path.join(outDir, 'gemm-ceiling.json')} and .svg`);
 }
 
-function invokedDirectly(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (invokedDirectly()) {
-  main().catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+runIfMain(import.meta.url, main);

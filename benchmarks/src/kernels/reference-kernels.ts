@@ -1,15 +1,8 @@
-/**
- * node dist/kernels/reference-kernels.js [--smoke] [--batch N] [--repeats R] [--out DIR]
- *
- * Times every kernel of an AlexNet training step on the reference backend at the real layer shapes
- * and writes DIR/reference-kernels.json and DIR/reference-kernels.svg (default DIR: the package's
- * results/, or results/smoke/ with --smoke).
- */
-import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { markdownReport } from '../report.js';
+import { runIfMain } from '../run-main.js';
 import { runReferenceKernels } from './reference.js';
 
 const USAGE = `usage: node dist/kernels/reference-kernels.js [--backend ref|native] [--smoke] [--batch N] [--repeats R] [--out DIR]
@@ -93,19 +86,4 @@ async function main(): Promise<void> {
   console.log(`wrote ${files!.json}\n      ${files!.svg}\n(${result.totalWallSeconds.toFixed(1)} s)`);
 }
 
-function invokedDirectly(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (invokedDirectly()) {
-  main().catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+runIfMain(import.meta.url, main);

@@ -10,7 +10,6 @@
  * results/, or results/smoke/ with --smoke).
  */
 import { spawn } from 'node:child_process';
-import { realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { renderSvg } from '../chart.js';
 import { machineFacts } from '../machine.js';
+import { runIfMain } from '../run-main.js';
 import { errorMessage, loadAverage, PEER_IDS, type PeerId, type PeerRun } from './measure.js';
 import { type PeersResult, peersChartSpec, peersMarkdown } from './report.js';
 import { ALEXNET_PARAMETERS, FORWARD_FLOPS_PER_IMAGE, TRAINING_FLOPS_PER_IMAGE } from './spec.js';
@@ -230,19 +230,4 @@ async function main(): Promise<void> {
   console.log(`wrote ${files.json}\n      ${files.svg}\n(${result.totalWallSeconds.toFixed(1)} s)`);
 }
 
-function invokedDirectly(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return realpathSync(script) === realpathSync(thisFile);
-  } catch {
-    return false;
-  }
-}
-
-if (invokedDirectly()) {
-  main().catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+runIfMain(import.meta.url, main);

@@ -128,6 +128,28 @@ static int chunk_images(int64_t P, int n) {
   return (int)(nb < n ? nb : n);
 }
 
+/** What all three passes derive from the arguments: geometry, GEMM sizes, strides, scratch. */
+typedef struct {
+  geom_t g;
+  int og;
+  int64_t K, P, xs, ys; /* taps, pixels, elements per input image, per output image */
+  int nb_max;
+  float *col, *packed; /* K × nb·P patches; og × nb·P output/gradient (only when nb_max > 1) */
+} plan_t;
+
+static plan_t plan(ax_pool *pool, int c, int h, int wd, int outC, int kh, int kw, int stride, int pad, int groups,
+                   int n) {
+  plan_t p = {.g = geometry(c, h, wd, kh, kw, stride, pad, groups), .og = outC / groups};
+  p.K = (int64_t)p.g.cg * kh * kw;
+  p.P = (int64_t)p.g.outH * p.g.outW;
+  p.xs = (int64_t)c * h * wd;
+  p.ys = (int64_t)outC * p.P;
+  p.nb_max = chunk_images(p.P, n);
+  p.col = ax_scratch(pool, 0, AX_SLOT_CONV, sizeof(float) * p.K * p.P * p.nb_max);
+  p.packed = p.nb_max > 1 ? ax_scratch(pool, 0, AX_SLOT_CONV_OUT, sizeof(float) * p.og * p.P * p.nb_max) : NULL;
+  return p;
+}
+
 static void im2col(ax_pool *pool, const geom_t *g, const float *x, int64_t image_stride, int nb, float *col) {
   im2col_t t = {g, x, image_stride, nb, col};
   ax_parallel_for(pool, g->cg, 1, im2col_task, &t);
@@ -158,13 +180,11 @@ static void add_bias_task(void *ctx, int64_t begin, int64_t end, int thread) {
 
 void ax_conv2d_forward(ax_pool *pool, const float *x, const float *w, const float *bias, float *y, int n, int c,
                        int h, int wd, int outC, int kh, int kw, int stride, int pad, int groups) {
-  geom_t g = geometry(c, h, wd, kh, kw, stride, pad, groups);
-  const int og = outC / groups;
-  const int64_t K = (int64_t)g.cg * kh * kw, P = (int64_t)g.outH * g.outW;
-  const int64_t xs = (int64_t)c * h * wd, ys = (int64_t)outC * P;
-  const int nb_max = chunk_images(P, n);
-  float *col = ax_scratch(pool, 0, AX_SLOT_CONV, sizeof(float) * K * P * nb_max);
-  float *out = nb_max > 1 ? ax_scratch(pool, 0, AX_SLOT_CONV_OUT, sizeof(float) * og * P * nb_max) : NULL;
+  const plan_t p = plan(pool, c, h, wd, outC, kh, kw, stride, pad, groups, n);
+  const geom_t g = p.g;
+  const int og = p.og, nb_max = p.nb_max;
+  const int64_t K = p.K, P = p.P, xs = p.xs, ys = p.ys;
+  float *col = p.col, *out = p.packed;
   for (int i = 0; i < n; i += nb_max) {
     const int nb = n - i < nb_max ? n - i : nb_max;
     for (int gi = 0; gi < groups; gi++) {
@@ -187,13 +207,11 @@ void ax_conv2d_forward(ax_pool *pool, const float *x, const float *w, const floa
 
 void ax_conv2d_backward_data(ax_pool *pool, const float *dy, const float *w, float *dx, int n, int c, int h,
                              int wd, int outC, int kh, int kw, int stride, int pad, int groups, int accumulate) {
-  geom_t g = geometry(c, h, wd, kh, kw, stride, pad, groups);
-  const int og = outC / groups;
-  const int64_t K = (int64_t)g.cg * kh * kw, P = (int64_t)g.outH * g.outW;
-  const int64_t xs = (int64_t)c * h * wd, ys = (int64_t)outC * P;
-  const int nb_max = chunk_images(P, n);
-  float *col = ax_scratch(pool, 0, AX_SLOT_CONV, sizeof(float) * K * P * nb_max);
-  float *dyp = nb_max > 1 ? ax_scratch(pool, 0, AX_SLOT_CONV_OUT, sizeof(float) * og * P * nb_max) : NULL;
+  const plan_t p = plan(pool, c, h, wd, outC, kh, kw, stride, pad, groups, n);
+  const geom_t g = p.g;
+  const int og = p.og, nb_max = p.nb_max;
+  const int64_t K = p.K, P = p.P, xs = p.xs, ys = p.ys;
+  float *col = p.col, *dyp = p.packed;
   if (!accumulate) memset(dx, 0, sizeof(float) * (size_t)n * xs);
   for (int i = 0; i < n; i += nb_max) {
     const int nb = n - i < nb_max ? n - i : nb_max;
@@ -235,13 +253,11 @@ static void dbias_task(void *ctx, int64_t begin, int64_t end, int thread) {
 void ax_conv2d_backward_filter(ax_pool *pool, const float *x, const float *dy, float *dw, float *dbias, int n,
                                int c, int h, int wd, int outC, int kh, int kw, int stride, int pad, int groups,
                                int accumulate) {
-  geom_t g = geometry(c, h, wd, kh, kw, stride, pad, groups);
-  const int og = outC / groups;
-  const int64_t K = (int64_t)g.cg * kh * kw, P = (int64_t)g.outH * g.outW;
-  const int64_t xs = (int64_t)c * h * wd, ys = (int64_t)outC * P;
-  const int nb_max = chunk_images(P, n);
-  float *col = ax_scratch(pool, 0, AX_SLOT_CONV, sizeof(float) * K * P * nb_max);
-  float *dyp = nb_max > 1 ? ax_scratch(pool, 0, AX_SLOT_CONV_OUT, sizeof(float) * og * P * nb_max) : NULL;
+  const plan_t p = plan(pool, c, h, wd, outC, kh, kw, stride, pad, groups, n);
+  const geom_t g = p.g;
+  const int og = p.og, nb_max = p.nb_max;
+  const int64_t K = p.K, P = p.P, xs = p.xs, ys = p.ys;
+  float *col = p.col, *dyp = p.packed;
   for (int i = 0; i < n; i += nb_max) {
     const int nb = n - i < nb_max ? n - i : nb_max;
     for (int gi = 0; gi < groups; gi++) {

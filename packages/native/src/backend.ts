@@ -5,6 +5,7 @@ import {
   type BackendV1,
   type BufferHandle,
   type CapabilitiesV1,
+  type ConvAttrs,
   HostStorage,
   type KernelTableV1,
   MAX_HOST_BUFFER_LENGTH,
@@ -21,6 +22,26 @@ export interface NativeBackendOptions {
   firstCpu?: number;
   /** Force a SIMD path for the whole process ('avx512' | 'avx2' | 'generic'), for tests and benchmarks. */
   simd?: 'avx512' | 'avx2' | 'generic';
+}
+
+/** A convolution's geometry in the order the C functions take it (n, c, h, w, outC, kh, kw, stride, pad, groups). */
+function convArgs(
+  c: ConvAttrs,
+): [number, number, number, number, number, number, number, number, number, number] {
+  return [c.n, c.c, c.h, c.w, c.outC, c.kh, c.kw, c.stride, c.pad, c.groups];
+}
+
+/** Calls `copy(i, total, firstChannel, channels)` for each part of a channel concat/split. */
+function forEachPart(
+  channels: readonly number[],
+  copy: (i: number, total: number, c0: number, cp: number) => void,
+): void {
+  const total = channels.reduce((x, y) => x + y, 0);
+  let c0 = 0;
+  channels.forEach((cp, i) => {
+    copy(i, total, c0, cp);
+    c0 += cp;
+  });
 }
 
 /** The library, or a clear error saying why it is unavailable. */
@@ -121,42 +142,9 @@ export class NativeBackend extends HostStorage implements BackendV1 {
           ldc,
         );
       },
-      conv2dForward: (b, c) =>
-        L.convForward(
-          pool(),
-          a(b.x),
-          a(b.w),
-          opt(b.bias),
-          a(b.y),
-          c.n,
-          c.c,
-          c.h,
-          c.w,
-          c.outC,
-          c.kh,
-          c.kw,
-          c.stride,
-          c.pad,
-          c.groups,
-        ),
+      conv2dForward: (b, c) => L.convForward(pool(), a(b.x), a(b.w), opt(b.bias), a(b.y), ...convArgs(c)),
       conv2dBackwardData: (b, c) =>
-        L.convBackwardData(
-          pool(),
-          a(b.dy),
-          a(b.w),
-          a(b.dx),
-          c.n,
-          c.c,
-          c.h,
-          c.w,
-          c.outC,
-          c.kh,
-          c.kw,
-          c.stride,
-          c.pad,
-          c.groups,
-          acc(c.accumulate),
-        ),
+        L.convBackwardData(pool(), a(b.dy), a(b.w), a(b.dx), ...convArgs(c), acc(c.accumulate)),
       conv2dBackwardFilter: (b, c) =>
         L.convBackwardFilter(
           pool(),
@@ -164,16 +152,7 @@ export class NativeBackend extends HostStorage implements BackendV1 {
           a(b.dy),
           a(b.dw),
           opt(b.dbias),
-          c.n,
-          c.c,
-          c.h,
-          c.w,
-          c.outC,
-          c.kh,
-          c.kw,
-          c.stride,
-          c.pad,
-          c.groups,
+          ...convArgs(c),
           acc(c.accumulate),
         ),
       maxPoolForward: (b, p) =>
@@ -259,22 +238,14 @@ export class NativeBackend extends HostStorage implements BackendV1 {
       },
       sgdUpdate: (b, s) =>
         L.sgdUpdate(pool(), a(b.w), a(b.grad), a(b.v), s.length, s.lr, s.momentum, s.weightDecay),
-      concatChannels: (b, s) => {
-        const total = s.channels.reduce((x, y) => x + y, 0);
-        let c0 = 0;
-        s.channels.forEach((cp, i) => {
-          L.channelsFromPart(pool(), a(b.inputs[i]!), a(b.y), s.n, total, c0, cp, s.spatial);
-          c0 += cp;
-        });
-      },
-      splitChannels: (b, s) => {
-        const total = s.channels.reduce((x, y) => x + y, 0);
-        let c0 = 0;
-        s.channels.forEach((cp, i) => {
-          L.channelsToPart(pool(), a(b.x), a(b.outputs[i]!), s.n, total, c0, cp, s.spatial);
-          c0 += cp;
-        });
-      },
+      concatChannels: (b, s) =>
+        forEachPart(s.channels, (i, total, c0, cp) =>
+          L.channelsFromPart(pool(), a(b.inputs[i]!), a(b.y), s.n, total, c0, cp, s.spatial),
+        ),
+      splitChannels: (b, s) =>
+        forEachPart(s.channels, (i, total, c0, cp) =>
+          L.channelsToPart(pool(), a(b.x), a(b.outputs[i]!), s.n, total, c0, cp, s.spatial),
+        ),
       axpy: (b, s) => L.axpy(pool(), a(b.x), a(b.y), s.length, s.alpha),
     };
   }
