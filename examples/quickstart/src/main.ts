@@ -1,15 +1,18 @@
-/**
- * alexnet quickstart: trains a small AlexNet-style CNN on the built-in synthetic dataset with the raw
- * `@alexnet/tensor` kernels and reports honest progress. Run `node dist/main.js --help`.
- */
-import { run } from './cli.js';
+/** `npx -y pnpm@10.34.9 start`: the quick start (see quickstart.ts). */
+import { quickstart } from './quickstart.js';
 
-run(process.argv.slice(2)).then(
+quickstart(process.argv.slice(2), {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  errIsTTY: process.stderr.isTTY === true,
+}).then(
   (code) => {
     process.exitCode = code;
   },
-  (err: unknown) => {
-    console.error(`quickstart: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  (error: unknown) => {
+    process.stderr.write(
+      `quickstart: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = 1;
   },
 );

@@ -10,7 +10,7 @@
  * seed gives the same network on one device or two.
  */
 import { initParams, type LayerConfig, Net, type NodeSpec, PAPER_BIAS_ONE_LAYERS } from '@alexnet/layers';
-import { ArgumentError, Device } from '@alexnet/tensor';
+import { ArgumentError, Device, PhiloxStream } from '@alexnet/tensor';
 import {
   type AlexNetConfig,
   type AlexNetConfigInput,
@@ -26,6 +26,20 @@ export const DROPOUT_STREAM = 2 ** 32;
 /** The paper's initialisation: weights N(0, 0.01²), biases 1 on conv2, conv4, conv5, fc6, fc7, else 0. */
 export const PAPER_WEIGHT_STD = 0.01;
 
+/**
+ * 'paper': N(0, 0.01²) weights, biases 1 on conv2, conv4, conv5, fc6, fc7 (§5). At this scale the
+ * input-dependent part of the signal shrinks layer by layer (measured on the built-in data: the
+ * logits of two different images differ by 0.4% of their size at init), so a fresh network first
+ * learns the class priors and sits near chance for many steps before the features start to move —
+ * as the paper's own ImageNet runs did. 'he': N(0, 2/fan-in) weights (He et al. 2015), biases 0,
+ * which keeps the signal's scale through the ReLUs and learns from the first steps; not the
+ * paper's, offered for short runs (the quick start) and documented in DIFFERENCES.md.
+ */
+export const INIT_SCHEMES = ['paper', 'he'] as const;
+/** He init assumes unit-variance inputs: mean-subtracted pixels in 0–255 units have a std near 64. */
+export const HE_INPUT_SCALE = 1 / 64;
+export type InitScheme = (typeof INIT_SCHEMES)[number];
+
 export interface CreateAlexNetOptions {
   /**
    * Where the network runs: one device (both towers there, as channel groups), or [tower 0, tower 1]
@@ -33,10 +47,11 @@ export interface CreateAlexNetOptions {
    */
   devices: Device | readonly Device[];
   /**
-   * Apply the paper's initialisation from `config.seed` (default true). false leaves every parameter
-   * 0 — for loading a checkpoint, or for counting (initialising 61 M weights takes a few seconds).
+   * The initialisation, drawn from `config.seed`: 'paper' (default; also `true`) or 'he'; false
+   * leaves every parameter 0 — for loading a checkpoint, or for counting (initialising 61 M weights
+   * takes a few seconds).
    */
-  init?: boolean;
+  init?: boolean | InitScheme;
 }
 
 const configs = new WeakMap<Net, Readonly<AlexNetConfig>>();
@@ -187,12 +202,24 @@ export function createAlexNet(
     nodes,
     seed: resolved.seed + DROPOUT_STREAM,
   });
-  if (options?.init ?? true) {
+  const init = options?.init ?? true;
+  if (init === true || init === 'paper') {
     initParams(net.params(), {
       rng: resolved.seed,
       weightStd: PAPER_WEIGHT_STD,
       biasOne: PAPER_BIAS_ONE_LAYERS,
     });
+  } else if (init === 'he') {
+    // one stream for all parameters, in order, as the paper's init: both layouts draw the same values
+    const rng = new PhiloxStream(resolved.seed);
+    for (const p of net.params()) {
+      const fanIn = p.value.size / p.value.shape[0]!;
+      initParams([p], { rng, weightStd: Math.sqrt(2 / fanIn) });
+    }
+  } else if (init !== false) {
+    throw new ArgumentError(
+      `createAlexNet: init must be true, false, 'paper' or 'he', got ${JSON.stringify(init)}`,
+    );
   }
   configs.set(net, resolved);
   return net;

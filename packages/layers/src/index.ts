@@ -47,6 +47,7 @@ export {
   StepSchedule,
   type StepScheduleOptions,
   scheduleFromState,
+  WarmupSchedule,
 } from './optim/schedules.js';
 export { Sgd, type SgdOptions, type SgdState } from './optim/sgd.js';
 export { Slot } from './slot.js';

@@ -31,6 +31,20 @@ export function parseOptions<O extends OptionSpecs>(
   }
 }
 
+/** As `parseOptions`, also accepting positional arguments (returned in order). */
+export function parseWithPositionals<O extends OptionSpecs>(
+  command: string,
+  args: readonly string[],
+  options: O,
+): { values: OptionValues<O>; positionals: string[] } {
+  try {
+    const parsed = parseArgs({ args: [...args], options, strict: true, allowPositionals: true });
+    return { values: parsed.values as OptionValues<O>, positionals: parsed.positionals };
+  } catch (error) {
+    throw new UsageError(`${command}: ${describeParseError(error)} (see '${command} --help')`);
+  }
+}
+
 function describeParseError(error: unknown): string {
   const { code, message } = error as { code?: string; message?: string };
   const text = String(message ?? error);

@@ -4,6 +4,8 @@
 export interface Io {
   out(text: string): void;
   err(text: string): void;
+  /** `err` goes to a terminal (progress lines are redrawn in place). */
+  errIsTTY?: boolean;
 }
 
 export interface Command {

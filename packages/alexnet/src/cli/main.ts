@@ -5,15 +5,26 @@
 import { VERSION } from '../version.js';
 import { UsageError } from './args.js';
 import type { Command, Io } from './command.js';
+import { dataCommand } from './data.js';
+import { evalCommand } from './eval.js';
 import { infoCommand } from './info.js';
+import { predictCommand } from './predict.js';
+import { trainCommand } from './train.js';
 
-export const COMMANDS: readonly Command[] = [infoCommand];
+export const COMMANDS: readonly Command[] = [
+  infoCommand,
+  trainCommand,
+  evalCommand,
+  predictCommand,
+  dataCommand,
+];
 
 /** Commands of issue 3 that are not built yet: a clear message instead of "unknown command". */
 const COMING: Readonly<Record<string, string>> = {
-  train: 'the trainer (epochs, checkpoints, --resume, metrics log)',
-  eval: 'top-1/top-5 evaluation of a checkpoint (centre crop or 10-crop)',
-  predict: 'top-5 classes of images with a checkpoint',
+  data: 'dataset preparation (prepare, stats, verify), from @alexnet/imagenet',
+  export: 'ONNX export of a trained network',
+  import: 'Caffe .caffemodel import',
+  filters: "the conv1 filters as a picture (the paper's Figure 3)",
 };
 
 const HELP = `Usage: alexnet <command> [options]
@@ -34,6 +45,7 @@ Exit codes: 0 success, 1 the command failed, 2 wrong command line.`;
 const stdio: Io = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
+  errIsTTY: process.stderr.isTTY === true,
 };
 
 /** Runs `alexnet` with `argv` (the arguments after the program name); resolves to the exit code. */

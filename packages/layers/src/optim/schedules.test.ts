@@ -1,6 +1,12 @@
 import { ArgumentError } from '@alexnet/tensor';
 import { describe, expect, it } from 'vitest';
-import { ConstantSchedule, PlateauSchedule, StepSchedule, scheduleFromState } from './schedules.js';
+import {
+  ConstantSchedule,
+  PlateauSchedule,
+  StepSchedule,
+  scheduleFromState,
+  WarmupSchedule,
+} from './schedules.js';
 
 describe('schedules', () => {
   it('step: ÷10 every N epochs, at milestones, or every N iterations', () => {
@@ -86,5 +92,25 @@ describe('schedules', () => {
     expect(() =>
       new PlateauSchedule().loadState({ ...new PlateauSchedule().state(), decays: 9 } as never),
     ).toThrow(/decays 9 exceeds maxDecays 3/);
+  });
+
+  it('warm-up: ramps the wrapped rate linearly over the first steps, then passes it through', () => {
+    const w = new WarmupSchedule(new PlateauSchedule({ base: 0.02, patience: 1, maxDecays: 1 }), 4);
+    expect([0, 1, 2, 3, 4, 100].map((iteration) => w.rate({ iteration, epoch: 0 }))).toEqual([
+      0.005, 0.01, 0.015, 0.02, 0.02, 0.02,
+    ]);
+    expect(w.observe(0.5)).toBe(false);
+    expect(w.observe(0.6)).toBe(true); // the plateau inside decays
+    expect(w.rate({ iteration: 50, epoch: 1 })).toBeCloseTo(0.002, 15);
+    expect(w.exhausted).toBe(false);
+    w.observe(0.7);
+    expect(w.exhausted).toBe(true);
+    const copy = scheduleFromState(JSON.parse(JSON.stringify(w.state())));
+    expect(copy).toBeInstanceOf(WarmupSchedule);
+    expect(copy.rate({ iteration: 1, epoch: 0 })).toBeCloseTo(0.001, 15);
+    expect(copy.state()).toEqual(w.state());
+    expect(() => new WarmupSchedule(new ConstantSchedule(0.1), 0)).toThrow(/steps/);
+    expect(() => new WarmupSchedule(w, 3)).toThrow(/cannot wrap another warm-up/);
+    expect(() => new ConstantSchedule(1).loadState(w.state())).toThrow(/cannot load state of type 'warmup'/);
   });
 });

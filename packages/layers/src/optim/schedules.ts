@@ -33,7 +33,8 @@ export type ScheduleState =
       best: number | null;
       /** Validation checks since the last improvement. */
       bad: number;
-    };
+    }
+  | { type: 'warmup'; steps: number; inner: ScheduleState };
 
 export interface LearningRateSchedule {
   readonly type: ScheduleState['type'];
@@ -266,6 +267,51 @@ export class PlateauSchedule implements LearningRateSchedule {
   }
 }
 
+/**
+ * Linear warm-up (not in the paper): the wrapped schedule's rate times (iteration + 1) / steps for
+ * the first `steps` steps, then the wrapped rate unchanged. Without normalisation layers the first
+ * updates of a fresh network are its largest and least informed; ramping the rate up keeps them
+ * from throwing the weights far away. Validation errors go to the wrapped schedule.
+ */
+export class WarmupSchedule implements LearningRateSchedule {
+  readonly type = 'warmup';
+  private steps: number;
+
+  constructor(
+    readonly inner: LearningRateSchedule,
+    steps: number,
+  ) {
+    if (!inner || typeof inner.rate !== 'function')
+      throw new ArgumentError('WarmupSchedule: needs a schedule to wrap');
+    if (inner.type === 'warmup') throw new ArgumentError('WarmupSchedule: cannot wrap another warm-up');
+    this.steps = intConfig('WarmupSchedule', 'steps', steps, 1);
+  }
+
+  /** The wrapped schedule has used all its decays and stopped improving (see PlateauSchedule). */
+  get exhausted(): boolean {
+    return this.inner instanceof PlateauSchedule && this.inner.exhausted;
+  }
+
+  rate(progress: Progress): number {
+    return this.inner.rate(progress) * Math.min(1, (progress.iteration + 1) / this.steps);
+  }
+
+  observe(validationError: number): boolean {
+    return this.inner.observe(validationError);
+  }
+
+  state(): ScheduleState {
+    return { type: 'warmup', steps: this.steps, inner: this.inner.state() };
+  }
+
+  loadState(state: ScheduleState): void {
+    checkType('warmup', state);
+    const s = state as Extract<ScheduleState, { type: 'warmup' }>;
+    this.steps = intConfig('WarmupSchedule', 'steps', s.steps, 1);
+    this.inner.loadState(s.inner);
+  }
+}
+
 /** A schedule from its saved state (what a checkpoint stores). */
 export function scheduleFromState(state: ScheduleState): LearningRateSchedule {
   switch (state?.type) {
@@ -281,6 +327,8 @@ export function scheduleFromState(state: ScheduleState): LearningRateSchedule {
       s.loadState(state);
       return s;
     }
+    case 'warmup':
+      return new WarmupSchedule(scheduleFromState(state.inner), state.steps);
     default:
       throw new ArgumentError(
         `scheduleFromState: unknown schedule type '${String((state as { type?: unknown })?.type)}'`,

@@ -1,6 +1,6 @@
 /**
  * A built-in image dataset, generated deterministically from a seed (no download, no files), so the
- * quickstart runs anywhere in seconds and always sees the same data.
+ * example runs anywhere in seconds and always sees the same data.
  *
  * Four classes of small RGB images, each a pattern painted in a random colour over a random
  * background tint, plus Gaussian pixel noise:

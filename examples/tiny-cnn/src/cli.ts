@@ -1,5 +1,5 @@
 /**
- * The quickstart's command line: flags, messages and exit codes. `run` does everything main.ts
+ * The tiny-cnn example's command line: flags, messages and exit codes. `run` does everything main.ts
  * does, with the output streams injected so the tests can call it.
  */
 import { parseArgs } from 'node:util';
@@ -17,7 +17,7 @@ export const TRAIN_IMAGES = 2048;
 export const TEST_IMAGES = 512;
 export const BATCH = 64;
 
-export const USAGE = `Usage: alexnet-quickstart [options]
+export const USAGE = `Usage: alexnet-tiny-cnn [options]
 
 Trains a small AlexNet-style CNN (conv 5×5 → ReLU → overlapping max-pool 3/2 → grouped conv 3×3
 → ReLU → max-pool 3/2 → fully connected → softmax) with the raw @alexnet/tensor kernels on a
@@ -116,14 +116,14 @@ export interface Io {
 
 const consoleIo: Io = { out: (l) => console.log(l), err: (l) => console.error(l) };
 
-/** Runs the quickstart; resolves to the process exit code. */
+/** Runs the example; resolves to the process exit code. */
 export async function run(argv: readonly string[], io: Io = consoleIo): Promise<number> {
   let cli: Cli;
   try {
     cli = parseCli(argv);
   } catch (err) {
     if (err instanceof UsageError) {
-      io.err(`quickstart: ${err.message}\nRun with --help for the options.`);
+      io.err(`tiny-cnn: ${err.message}\nRun with --help for the options.`);
       return 2;
     }
     throw err;
@@ -139,7 +139,7 @@ export async function run(argv: readonly string[], io: Io = consoleIo): Promise<
   try {
     selection = await selectDevice(cli.device, { log: false });
   } catch (err) {
-    io.err(`quickstart: cannot use device '${cli.device}': ${(err as Error).message}`);
+    io.err(`tiny-cnn: cannot use device '${cli.device}': ${(err as Error).message}`);
     return 2;
   }
   const { device, reason } = selection;
@@ -178,7 +178,7 @@ export async function run(argv: readonly string[], io: Io = consoleIo): Promise<
     });
   } catch (err) {
     if (err instanceof NonFiniteLossError) {
-      io.err(`quickstart: ${err.message}`);
+      io.err(`tiny-cnn: ${err.message}`);
       return 1;
     }
     throw err;

@@ -11,7 +11,7 @@ function capture(): {
   return { out, err, io: { out: (l) => out.push(l), err: (l) => err.push(l) } };
 }
 
-describe('quickstart CLI', () => {
+describe('tiny-cnn CLI', () => {
   it('parses the flags, with defaults', () => {
     expect(parseCli([])).toEqual({
       epochs: DEFAULT_EPOCHS,
