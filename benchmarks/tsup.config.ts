@@ -5,6 +5,8 @@ export default defineConfig({
     'kernels/reference-kernels': 'src/kernels/reference-kernels.ts',
     'ceiling/gemm-ceiling': 'src/ceiling/gemm-ceiling.ts',
     'peers/peers': 'src/peers/peers.ts',
+    'end-to-end/end-to-end': 'src/end-to-end/end-to-end.ts',
+    'data/data-pipeline': 'src/data/data-pipeline.ts',
   },
   format: ['esm'],
   sourcemap: true,

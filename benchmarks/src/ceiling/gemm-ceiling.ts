@@ -5,8 +5,7 @@
  * backend's C sources (and OpenBLAS when `-lopenblas` links: `apt install libopenblas-dev`; it is
  * benchmark-only, the backend never uses it), runs it, and writes DIR/gemm-ceiling.{json,svg}.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,61 +14,11 @@ import type { TopLevelSpec } from 'vega-lite';
 import { renderSvg } from '../chart.js';
 import { machineFacts } from '../machine.js';
 import { runIfMain } from '../run-main.js';
+import { type CeilingOutput, measureCeiling } from './probe.js';
+
+export type { CeilingOutput, CeilingRow } from './probe.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const nativeSrc = path.resolve(packageRoot, '..', 'packages', 'native', 'csrc');
-
-interface CeilingRow {
-  shape: string;
-  m: number;
-  n: number;
-  k: number;
-  transA: number;
-  transB: number;
-  threads: number;
-  nativeGflops: number;
-  openblasGflops: number | null;
-}
-interface CeilingOutput {
-  simd: string;
-  nativeSimdPath: string;
-  openblas: boolean;
-  peak: { threads: number; gflops: number }[];
-  gemm: CeilingRow[];
-}
-
-/** Compiles the probe; links OpenBLAS when the system has it. Returns the binary and whether it linked. */
-function build(dir: string): { binary: string; openblas: boolean } {
-  const binary = path.join(dir, 'gemm_ceiling');
-  const sources = readdirSync(nativeSrc)
-    .filter((f) => /^(gemm|pool|ukernel_.*)\.c$/.test(f))
-    .map((f) => path.join(nativeSrc, f));
-  const base = [
-    '-O3',
-    '-std=gnu11',
-    `-I${nativeSrc}`,
-    path.join(packageRoot, 'csrc', 'gemm_ceiling.c'),
-    ...sources,
-  ];
-  const blasInclude = '/usr/include/x86_64-linux-gnu/openblas-pthread';
-  const withBlas = spawnSync(
-    'cc',
-    [
-      ...base,
-      '-DHAVE_OPENBLAS',
-      ...(existsSync(blasInclude) ? [`-I${blasInclude}`] : []),
-      '-lopenblas',
-      '-lpthread',
-      '-lm',
-      '-o',
-      binary,
-    ],
-    { encoding: 'utf8' },
-  );
-  if (withBlas.status === 0) return { binary, openblas: true };
-  execFileSync('cc', [...base, '-lpthread', '-lm', '-o', binary], { stdio: 'inherit' });
-  return { binary, openblas: false };
-}
 
 export function chartSpec(out: CeilingOutput, threads: number, title: string): TopLevelSpec {
   const rows = out.gemm
@@ -114,12 +63,7 @@ export async function runGemmCeiling(options: {
   threads: number;
   outDir: string;
 }): Promise<CeilingOutput> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'gemm-ceiling-'));
-  const { binary } = build(dir);
-  const stdout = execFileSync(binary, [String(options.threads), ...(options.smoke ? ['smoke'] : [])], {
-    encoding: 'utf8',
-  });
-  const out = JSON.parse(stdout) as CeilingOutput;
+  const out = measureCeiling(options);
   mkdirSync(options.outDir, { recursive: true });
   const result = {
     benchmark: 'gemm-ceiling',

@@ -31,7 +31,7 @@ export interface Measurement {
 }
 
 /** Busy milliseconds of all cores together since boot (user + nice + sys + irq). */
-function busyMs(): number {
+export function busyMs(): number {
   let busy = 0;
   for (const c of os.cpus()) busy += c.times.user + c.times.nice + c.times.sys + c.times.irq;
   return busy;

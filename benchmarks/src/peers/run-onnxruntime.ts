@@ -40,6 +40,8 @@ export function onnxruntimeTasks(smoke: boolean): { batch: number; plan: RepeatP
 export async function runOnnxruntimePeer(options: {
   smoke: boolean;
   log?: (line: string) => void;
+  /** What to measure (default: `onnxruntimeTasks(smoke)`); the end-to-end benchmark passes its own. */
+  tasks?: { batch: number; plan: RepeatPlan; skip?: string }[];
 }): Promise<PeerRun> {
   const log = options.log ?? (() => {});
   const started = performance.now();
@@ -72,7 +74,7 @@ export async function runOnnxruntimePeer(options: {
 
   const fill = uniformFiller(0x7f4a7c15);
   const results: PeerMeasurement[] = [];
-  for (const task of onnxruntimeTasks(options.smoke)) {
+  for (const task of options.tasks ?? onnxruntimeTasks(options.smoke)) {
     const base = {
       peer: 'onnxruntime-node' as const,
       phase: 'inference' as const,

@@ -59,7 +59,12 @@ export function tfjsTasks(peer: 'tfjs-wasm' | 'tfjs-cpu', smoke: boolean): TfjsT
 
 export async function runTfjsPeer(
   peer: 'tfjs-wasm' | 'tfjs-cpu',
-  options: { smoke: boolean; log?: (line: string) => void },
+  options: {
+    smoke: boolean;
+    log?: (line: string) => void;
+    /** What to measure (default: `tfjsTasks(peer, smoke)`); the end-to-end benchmark passes its own. */
+    tasks?: TfjsTask[];
+  },
 ): Promise<PeerRun> {
   const log = options.log ?? (() => {});
   const started = performance.now();
@@ -98,7 +103,7 @@ export async function runTfjsPeer(
   const fill = uniformFiller(0x7f4a7c15);
   const results: PeerMeasurement[] = [];
   let compiled = false;
-  for (const task of tfjsTasks(peer, options.smoke)) {
+  for (const task of options.tasks ?? tfjsTasks(peer, options.smoke)) {
     const flopsPerImage = task.phase === 'training' ? TRAINING_FLOPS_PER_IMAGE : FORWARD_FLOPS_PER_IMAGE;
     const base = { peer, phase: task.phase, batch: task.batch, flopsPerImage, plan: task.plan };
     if (task.skip !== undefined) {
