@@ -7,6 +7,7 @@ export default defineConfig({
     'peers/peers': 'src/peers/peers.ts',
     'end-to-end/end-to-end': 'src/end-to-end/end-to-end.ts',
     'data/data-pipeline': 'src/data/data-pipeline.ts',
+    'ablations/relu-vs-tanh': 'src/ablations/relu-vs-tanh.ts',
   },
   format: ['esm'],
   sourcemap: true,

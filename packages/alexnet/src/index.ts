@@ -29,6 +29,17 @@ export { epochOrder } from './data/order.js';
 export { drawShape, SHAPE_CLASSES, type ShapeSplit, shapeLabel } from './data/shapes.js';
 export type { BatchRequest, CropMode, DataSource, DataSplit, LabelledBatch } from './data/source.js';
 export { type DeviceChoice, registerInstalledBackends, selectDevices } from './devices.js';
+export { type FilterGrid, filterGrid, filtersPng } from './interop/filters.js';
+export {
+  type ExportableModel,
+  exportOnnx,
+  ONNX_DEFAULT_OPSET,
+  ONNX_MAX_OPSET,
+  ONNX_MIN_OPSET,
+  type OnnxExportOptions,
+  onnxFromWeights,
+  onnxLrnAttributes,
+} from './interop/onnx.js';
 export {
   alexnetConfigOf,
   type CreateAlexNetOptions,

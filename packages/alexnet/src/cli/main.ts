@@ -7,6 +7,8 @@ import { UsageError } from './args.js';
 import type { Command, Io } from './command.js';
 import { dataCommand } from './data.js';
 import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
+import { filtersCommand } from './filters.js';
 import { infoCommand } from './info.js';
 import { predictCommand } from './predict.js';
 import { trainCommand } from './train.js';
@@ -17,14 +19,13 @@ export const COMMANDS: readonly Command[] = [
   evalCommand,
   predictCommand,
   dataCommand,
+  exportCommand,
+  filtersCommand,
 ];
 
 /** Commands of issue 3 that are not built yet: a clear message instead of "unknown command". */
 const COMING: Readonly<Record<string, string>> = {
-  data: 'dataset preparation (prepare, stats, verify), from @alexnet/imagenet',
-  export: 'ONNX export of a trained network',
   import: 'Caffe .caffemodel import',
-  filters: "the conv1 filters as a picture (the paper's Figure 3)",
 };
 
 const HELP = `Usage: alexnet <command> [options]
