@@ -40,6 +40,16 @@ export {
   onnxFromWeights,
   onnxLrnAttributes,
 } from './interop/onnx.js';
+// training curves (metrics.jsonl → Vega-Lite → SVG), as `alexnet plot` draws them
+export {
+  CURVE_SERIES,
+  renderSvg,
+  summarizeCurves,
+  type TrainingCurvesOptions,
+  type TrainingCurvesSummary,
+  trainingCurvesSpec,
+  trainingCurvesSvg,
+} from './interop/plot.js';
 export {
   alexnetConfigOf,
   type CreateAlexNetOptions,

@@ -10,6 +10,7 @@ import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
 import { filtersCommand } from './filters.js';
 import { infoCommand } from './info.js';
+import { plotCommand } from './plot.js';
 import { predictCommand } from './predict.js';
 import { trainCommand } from './train.js';
 
@@ -21,6 +22,7 @@ export const COMMANDS: readonly Command[] = [
   dataCommand,
   exportCommand,
   filtersCommand,
+  plotCommand,
 ];
 
 /** Commands of issue 3 that are not built yet: a clear message instead of "unknown command". */
