@@ -29,6 +29,34 @@ export { epochOrder } from './data/order.js';
 export { drawShape, SHAPE_CLASSES, type ShapeSplit, shapeLabel } from './data/shapes.js';
 export type { BatchRequest, CropMode, DataSource, DataSplit, LabelledBatch } from './data/source.js';
 export { type DeviceChoice, registerInstalledBackends, selectDevices } from './devices.js';
+export {
+  CAFFE_ALEXNET_LRN,
+  type CaffeAlexNetOptions,
+  type CaffeAlexNetWeights,
+  type CaffeBlob,
+  CaffeImportError,
+  type CaffeLayer,
+  type CaffeNet,
+  caffeAlexNetShapes,
+  caffeAlexNetWeights,
+  caffeProtoRoot,
+  readCaffeModel,
+} from './interop/caffe.js';
+export {
+  computeFeatures,
+  type Features,
+  featureNode,
+  type Neighbour,
+  nearestNeighbours,
+  readFeatures,
+  writeFeatures,
+} from './interop/features.js';
+export {
+  neighboursPng,
+  type PredictionPanel,
+  predictionsPng,
+  type RgbImage,
+} from './interop/figure4.js';
 export { type FilterGrid, filterGrid, filtersPng } from './interop/filters.js';
 export {
   type ExportableModel,

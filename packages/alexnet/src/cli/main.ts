@@ -8,7 +8,9 @@ import type { Command, Io } from './command.js';
 import { dataCommand } from './data.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
+import { featuresCommand, neighboursCommand } from './features.js';
 import { filtersCommand } from './filters.js';
+import { importCommand } from './import.js';
 import { infoCommand } from './info.js';
 import { plotCommand } from './plot.js';
 import { predictCommand } from './predict.js';
@@ -21,14 +23,15 @@ export const COMMANDS: readonly Command[] = [
   predictCommand,
   dataCommand,
   exportCommand,
+  importCommand,
   filtersCommand,
+  featuresCommand,
+  neighboursCommand,
   plotCommand,
 ];
 
 /** Commands of issue 3 that are not built yet: a clear message instead of "unknown command". */
-const COMING: Readonly<Record<string, string>> = {
-  import: 'Caffe .caffemodel import',
-};
+const COMING: Readonly<Record<string, string>> = {};
 
 const HELP = `Usage: alexnet <command> [options]
 
@@ -36,9 +39,7 @@ AlexNet (Krizhevsky, Sutskever, Hinton 2012) in TypeScript.
 
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}
-
-Coming: ${Object.keys(COMING).join(', ')}.
-
+${Object.keys(COMING).length > 0 ? `\nComing: ${Object.keys(COMING).join(', ')}.\n` : ''}
 Options:
   -h, --help     show this help ('alexnet <command> --help' for a command's options)
   -v, --version  print the version

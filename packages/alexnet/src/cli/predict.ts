@@ -1,15 +1,17 @@
 /**
  * `alexnet predict`: the top classes of images — image files given on the command line (any format
  * sharp reads; decoded, resized and cropped as the training data was), or images of the data's
- * validation split with their true class.
+ * validation split with their true class; `--png` draws them with their top-k bars (Figure 4, left).
  */
 import { resolve } from 'node:path';
 import { dataSpecOf, openData } from '../data/open.js';
 import { selectDevices } from '../devices.js';
+import { centreCropRgb, predictionsPng, type RgbImage, splitCrops } from '../interop/figure4.js';
 import { averageCrops } from '../train/evaluate.js';
 import { loadAlexNet } from '../train/model-file.js';
 import { choiceValue, intValue, parseWithPositionals, UsageError } from './args.js';
 import type { Command, Io } from './command.js';
+import { writeBytesAtomic } from './export.js';
 
 const NAME = 'alexnet predict';
 
@@ -24,6 +26,8 @@ Options:
   --top <k>                classes shown per image                                      [5]
   --crops <center|ten>     centre crop, or the 10-crop average                      [center]
   --images <n>             without files: how many validation images                    [8]
+  --png <file>             also draw the images with their top-k bars as a PNG, the true
+                           class's bar red (the paper's Figure 4, left)
   --device <spec>          auto, native:0, ref:0                                     [auto]
   --json                   print JSON
   -h, --help               show this help
@@ -37,6 +41,7 @@ const OPTIONS = {
   top: { type: 'string' },
   crops: { type: 'string' },
   images: { type: 'string' },
+  png: { type: 'string' },
   device: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -81,6 +86,9 @@ export const predictCommand: Command = {
       builtin: saved?.builtin,
     });
     const predictions: Prediction[] = [];
+    /** The centre crops shown in --png, by prediction. */
+    const shown: RgbImage[] = [];
+    const valIndices: number[] = [];
     const forward = async (inputs: Float32Array, n: number): Promise<Float32Array> => {
       // the loss node computes the probabilities; its labels only enter the loss, unused here
       await model.net.forward({ data: inputs, labels: new Float32Array(n * nCrops) });
@@ -106,6 +114,7 @@ export const predictCommand: Command = {
           }
           const probs = await forward(data.toInput(rgb, mode), 1);
           predictions.push({ image: file, truth: null, top: topClasses(probs, model.classes, k) });
+          if (v.png) shown.push(centreCropRgb(rgb, data.sourceSize, model.config.input));
         }
       } else {
         const wanted = Math.min(intValue(NAME, 'images', v.images) ?? 8, data.val.size);
@@ -119,6 +128,7 @@ export const predictCommand: Command = {
           const probs = await forward(batch.images.subarray(0, (batch.images.length / batch.count) * n), n);
           for (let i = 0; i < n; i++) {
             const row = probs.subarray(i * model.classes.length, (i + 1) * model.classes.length);
+            valIndices.push(batch.indices[i]!);
             predictions.push({
               image: `val #${batch.indices[i]}`,
               truth: model.classes[batch.labels[i]!]!,
@@ -127,13 +137,31 @@ export const predictCommand: Command = {
           }
           if (predictions.length >= wanted) break;
         }
+        if (v.png) {
+          const crops = await splitCrops(data.val, valIndices, {
+            input: model.config.input,
+            sourceSize: data.sourceSize,
+            scale: saved?.scale ?? 1,
+          });
+          for (const i of valIndices) shown.push(crops.get(i)!);
+        }
       }
     } finally {
       await data.close?.();
       model.net.dispose();
     }
+    let png: { path: string; width: number; height: number } | undefined;
+    if (v.png && predictions.length > 0) {
+      const drawn = await predictionsPng(
+        predictions.map((p, i) => ({ image: shown[i]!, top: p.top, truth: p.truth })),
+      );
+      png = { path: resolve(v.png), width: drawn.width, height: drawn.height };
+      writeBytesAtomic(png.path, drawn.png);
+    }
     if (v.json) {
-      io.out(`${JSON.stringify({ checkpoint: model.path, crops, predictions }, null, 2)}\n`);
+      io.out(
+        `${JSON.stringify({ checkpoint: model.path, crops, predictions, ...(png ? { png } : {}) }, null, 2)}\n`,
+      );
       return 0;
     }
     for (const p of predictions) {
@@ -145,6 +173,7 @@ export const predictCommand: Command = {
         io.out(`  ${(100 * t.probability).toFixed(1).padStart(5)}%  ${bar.padEnd(30)}  ${t.class}${truth}\n`);
       }
     }
+    if (png) io.out(`wrote ${png.path} (${png.width}×${png.height})\n`);
     return 0;
   },
 };
