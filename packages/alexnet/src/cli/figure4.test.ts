@@ -42,6 +42,15 @@ beforeAll(async () => {
   expect(r.code, r.err).toBe(0);
 }, 120_000);
 
+/** A picture, not a blank: every channel spans a wide range and has real spread. */
+async function expectVaried(file: string): Promise<void> {
+  const { channels } = await sharp(file).stats();
+  for (const c of channels.slice(0, 3)) {
+    expect(c.max - c.min, file).toBeGreaterThan(100);
+    expect(c.stdev, file).toBeGreaterThan(10);
+  }
+}
+
 describe('alexnet features / neighbours / predict --png (Figure 4)', () => {
   it("writes the split's fc8 inputs, equal to the network's own activations", async () => {
     const file = join(root, 'train.safetensors');
@@ -122,6 +131,7 @@ describe('alexnet features / neighbours / predict --png (Figure 4)', () => {
       const d = q.neighbours.map((x: { distance: number }) => x.distance);
       expect(d).toEqual([...d].sort((a: number, b: number) => a - b));
     }
+    await expectVaried(png);
     const meta = await sharp(png).metadata();
     expect([meta.width, meta.height]).toEqual(Object.values(neighbourGridSize(2, 3, 63)));
     expect([result.width, result.height]).toEqual([meta.width, meta.height]);
@@ -150,6 +160,7 @@ describe('alexnet features / neighbours / predict --png (Figure 4)', () => {
     expect(JSON.parse(r.out).png).toMatchObject({ width, height });
     const meta = await sharp(png).metadata();
     expect([meta.width, meta.height, meta.format]).toEqual([width, height, 'png']);
+    await expectVaried(png);
   }, 120_000);
 
   it('refuses a missing --out or --png', async () => {

@@ -303,6 +303,16 @@ describe('readCaffeModel', () => {
       /junk: not a Caffe model/,
     );
   });
+
+  it('refuses a truncated caffemodel (a download cut short) with an error, never partial weights', () => {
+    const bytes = caffemodel(small());
+    for (const keep of [0.25, 0.5, 0.9, 0.999]) {
+      const cut = bytes.subarray(0, Math.floor(bytes.length * keep));
+      expect(() => caffeAlexNetWeights(readCaffeModel(cut, 'cut.caffemodel')), String(keep)).toThrow(
+        /cut\.caffemodel/,
+      );
+    }
+  });
 });
 
 describe('caffeAlexNetWeights', () => {
