@@ -1,8 +1,7 @@
 /**
- * The data-source interface the `alexnet` trainer and evaluator read. Structural on purpose: this is
- * a copy of `alexnet`'s `DataSource` (packages/alexnet/src/data/source.ts), so this package never
- * imports `alexnet` (dependencies point the other way) and the trainer never imports this package's
- * types; TypeScript checks the two agree wherever a loader is passed to the trainer.
+ * The data-source interface the `alexnet` trainer and evaluator read (`alexnet` re-exports these
+ * types; its built-in dataset implements them, as this package's cache loader does). Any object of
+ * this shape works: the trainer depends on the shape, not on this package's classes.
  */
 
 /** How a split's images are turned into network inputs. */
