@@ -43,16 +43,21 @@ Examples:
   alexnet info --input 227 --json
   alexnet info --towers 1 --activation tanh --pool 2/2 --no-lrn --classes 10`;
 
-const OPTIONS = {
+/** The flags that describe the network (every command that builds one takes them; `train` gets the classes from the data). */
+export const NETWORK_OPTIONS = {
   input: { type: 'string' },
   'conv1-pad': { type: 'string' },
   towers: { type: 'string' },
-  classes: { type: 'string' },
   activation: { type: 'string' },
   pool: { type: 'string' },
   lrn: { type: 'string' },
   'no-lrn': { type: 'boolean' },
   dropout: { type: 'string' },
+} as const;
+
+const OPTIONS = {
+  ...NETWORK_OPTIONS,
+  classes: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;

@@ -25,7 +25,7 @@ import { DivergenceError, type TrainerState, train } from '../train/trainer.js';
 import { choiceValue, intValue, numberValue, parseOptions, UsageError } from './args.js';
 import type { Command, Io } from './command.js';
 import { si, table } from './format.js';
-import { configFromFlags } from './info.js';
+import { configFromFlags, NETWORK_OPTIONS } from './info.js';
 import { duration, ProgressLine } from './progress.js';
 
 const NAME = 'alexnet train';
@@ -90,14 +90,7 @@ const OPTIONS = {
   'train-images': { type: 'string' },
   'val-images': { type: 'string' },
   'data-seed': { type: 'string' },
-  input: { type: 'string' },
-  'conv1-pad': { type: 'string' },
-  towers: { type: 'string' },
-  activation: { type: 'string' },
-  pool: { type: 'string' },
-  lrn: { type: 'string' },
-  'no-lrn': { type: 'boolean' },
-  dropout: { type: 'string' },
+  ...NETWORK_OPTIONS,
   seed: { type: 'string' },
   init: { type: 'string' },
   'input-scale': { type: 'string' },
