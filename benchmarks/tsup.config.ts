@@ -8,6 +8,7 @@ export default defineConfig({
     'end-to-end/end-to-end': 'src/end-to-end/end-to-end.ts',
     'data/data-pipeline': 'src/data/data-pipeline.ts',
     'ablations/relu-vs-tanh': 'src/ablations/relu-vs-tanh.ts',
+    'ablations/compare': 'src/ablations/compare.ts',
   },
   format: ['esm'],
   sourcemap: true,

@@ -32,8 +32,35 @@ import { PhiloxStream } from '@alexnet/tensor';
 export type Activation = 'relu' | 'tanh';
 export const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh'];
 
+/** Max pooling of pool1–pool3: window, stride, zero padding (padding never wins the max). */
+export interface CifarPool {
+  size: number;
+  stride: number;
+  pad: number;
+}
+
+/** The paper's LRN (§3.3) across channels: b = a / (k + α Σ a²)^β over `size` neighbouring maps. */
+export interface CifarLrn {
+  size: number;
+  alpha: number;
+  beta: number;
+  k: number;
+}
+
+/** Figure 1's pooling: 3×3/2, no padding (32 → 15 → 7 → 3). */
+export const FIGURE1_POOL: CifarPool = Object.freeze({ size: 3, stride: 2, pad: 0 });
+
 export interface CifarNetOptions {
   activation: Activation;
+  /** pool1–pool3 (default FIGURE1_POOL). */
+  pool?: CifarPool;
+  /** LRN after act1 and act2, before pooling, as in AlexNet (default: none, Figure 1's net). */
+  lrn?: CifarLrn | null;
+  /**
+   * Weight init: 'lecun' N(0, 1/fan-in) (default, Figure 1's) or 'he' N(0, 2/fan-in), which keeps the
+   * signal's variance through ReLUs (LeCun's halves it at every ReLU layer).
+   */
+  init?: 'lecun' | 'he';
   /** Seed of the initial weights (default 0). */
   seed?: number;
   /** Input side (default 32, CIFAR-10's). */
@@ -46,18 +73,34 @@ export interface CifarNetOptions {
 export const CIFAR_NET_PARAMETERS = 85_098;
 export const CIFAR_NET_MULTIPLY_ADDS = 10_732_160;
 
-/** The node list: conv 5×5 32 → act → pool → conv 5×5 32 → act → pool → conv 5×5 64 → act → pool → fc. */
-export function cifarNetNodes(activation: Activation, classes = 10): NodeSpec[] {
+/**
+ * The node list: conv 5×5 32 → act → pool → conv 5×5 32 → act → pool → conv 5×5 64 → act → pool → fc;
+ * with `lrn`, norm1/norm2 sit between act1/act2 and pool1/pool2 (AlexNet's order).
+ */
+export function cifarNetNodes(
+  activation: Activation,
+  classes = 10,
+  variant: { pool?: CifarPool; lrn?: CifarLrn | null } = {},
+): NodeSpec[] {
   const act = { type: activation } as const;
-  const pool = { type: 'maxPool', size: 3, stride: 2 } as const;
+  const p = variant.pool ?? FIGURE1_POOL;
+  const pool = p.pad
+    ? ({ type: 'maxPool', size: p.size, stride: p.stride, pad: p.pad } as const)
+    : ({ type: 'maxPool', size: p.size, stride: p.stride } as const);
   const conv = (outChannels: number) => ({ type: 'conv2d', outChannels, kernel: 5, pad: 2 }) as const;
+  const lrn = variant.lrn;
+  const norm = (i: number): NodeSpec[] =>
+    lrn ? [{ name: `norm${i}`, layer: { type: 'lrn', ...lrn }, inputs: [`act${i}`] }] : [];
+  const poolInput = (i: number) => (lrn ? `norm${i}` : `act${i}`);
   return [
     { name: 'conv1', layer: conv(32), inputs: ['data'] },
     { name: 'act1', layer: act, inputs: ['conv1'] },
-    { name: 'pool1', layer: pool, inputs: ['act1'] },
+    ...norm(1),
+    { name: 'pool1', layer: pool, inputs: [poolInput(1)] },
     { name: 'conv2', layer: conv(32), inputs: ['pool1'] },
     { name: 'act2', layer: act, inputs: ['conv2'] },
-    { name: 'pool2', layer: pool, inputs: ['act2'] },
+    ...norm(2),
+    { name: 'pool2', layer: pool, inputs: [poolInput(2)] },
     { name: 'conv3', layer: conv(64), inputs: ['pool2'] },
     { name: 'act3', layer: act, inputs: ['conv3'] },
     { name: 'pool3', layer: pool, inputs: ['act3'] },
@@ -72,13 +115,16 @@ export function createCifarNet(device: Device, options: CifarNetOptions): Net {
   const net = new Net({
     device,
     inputs: { data: [3, input, input], labels: [] },
-    nodes: cifarNetNodes(options.activation, options.classes ?? 10),
+    nodes: cifarNetNodes(options.activation, options.classes ?? 10, {
+      ...(options.pool ? { pool: options.pool } : {}),
+      lrn: options.lrn ?? null,
+    }),
     seed: 0, // no dropout: the stream is never used
   });
   const rng = new PhiloxStream(options.seed ?? 0);
   for (const p of net.params()) {
     const fanIn = p.value.size / p.value.shape[0]!;
-    initParams([p], { rng, weightStd: Math.sqrt(1 / fanIn) });
+    initParams([p], { rng, weightStd: Math.sqrt((options.init === 'he' ? 2 : 1) / fanIn) });
   }
   return net;
 }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Sgd } from '@alexnet/layers';
 import type { Device } from '@alexnet/tensor';
-import { type DataSource, type DataSplit, type LabelledBatch, selectDevices } from 'alexnet';
+import { selectDevices } from 'alexnet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bestRate,
@@ -15,6 +15,7 @@ import {
   spread,
 } from './bookkeeping.js';
 import { ACTIVATIONS, CIFAR_NET_MULTIPLY_ADDS, CIFAR_NET_PARAMETERS, createCifarNet } from './cifar-net.js';
+import { memoryData } from './memory-data.js';
 import { chosenRates, type ReluTanhSettings, runOne, SMOKE_SETTINGS, summarise } from './relu-vs-tanh.js';
 
 let device: Device;
@@ -25,48 +26,6 @@ beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'ablation-test-'));
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-/** A deterministic in-memory 32×32 dataset: `size` random images, labels i mod 10. */
-function memorySplit(size: number): DataSplit {
-  const images = Float32Array.from({ length: size * 3072 }, (_, i) => Math.sin(i * 12.9898) * 0.8);
-  return {
-    size,
-    inputShape: [3, 32, 32],
-    async *batches(req) {
-      const order = [...Array(size).keys()];
-      if (req.shuffle ?? req.mode === 'train') {
-        let s = (req.seed * 7919 + req.epoch * 104729 + 1) >>> 0;
-        for (let i = size - 1; i > 0; i--) {
-          s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-          const j = s % (i + 1);
-          [order[i], order[j]] = [order[j]!, order[i]!];
-        }
-      }
-      const n = req.dropLast ? Math.floor(size / req.batchSize) : Math.ceil(size / req.batchSize);
-      for (let b = req.startBatch ?? 0; b < n; b++) {
-        const idx = order.slice(b * req.batchSize, (b + 1) * req.batchSize);
-        const out = new Float32Array(idx.length * 3072);
-        idx.forEach((k, i) => {
-          out.set(images.subarray(k * 3072, (k + 1) * 3072), i * 3072);
-        });
-        const batch: LabelledBatch = {
-          count: idx.length,
-          images: out,
-          labels: Int32Array.from(idx, (k) => k % 10),
-          indices: Int32Array.from(idx),
-        };
-        yield batch;
-      }
-    },
-  };
-}
-
-const memoryData = (): DataSource => ({
-  classes: [...'0123456789'],
-  train: memorySplit(64),
-  val: memorySplit(32),
-  description: 'memory',
-});
 
 describe('the CIFAR-10 net', () => {
   it.each(ACTIVATIONS)('%s: shapes, parameter count, multiply-adds', (activation) => {
@@ -91,6 +50,23 @@ describe('the CIFAR-10 net', () => {
       throw err;
     }
     net.dispose();
+  });
+
+  it("'he' init draws the same normals scaled by √2 (N(0, 2/fan-in) instead of N(0, 1/fan-in))", async () => {
+    const lecun = createCifarNet(device, { activation: 'relu', seed: 5 });
+    const he = createCifarNet(device, { activation: 'relu', seed: 5, init: 'he' });
+    try {
+      const a = await lecun.params()[0]!.value.toArray();
+      const b = await he.params()[0]!.value.toArray();
+      expect(a.length).toBe(2400);
+      for (let i = 0; i < a.length; i += 97) expect(b[i]).toBeCloseTo(a[i]! * Math.SQRT2, 6);
+      const std = Math.sqrt(b.reduce((s, v) => s + v * v, 0) / b.length);
+      expect(std).toBeGreaterThan(0.9 * Math.sqrt(2 / 75));
+      expect(std).toBeLessThan(1.1 * Math.sqrt(2 / 75));
+    } finally {
+      lecun.dispose();
+      he.dispose();
+    }
   });
 
   it('both activations start from the same weights at one seed', async () => {

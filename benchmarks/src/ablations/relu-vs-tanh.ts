@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CIFAR10_RECORD_BYTES, userCacheDir } from '@alexnet/imagenet';
+import { userCacheDir } from '@alexnet/imagenet';
 import { ConstantSchedule } from '@alexnet/layers';
 import type { Device } from '@alexnet/tensor';
 import { type DataSource, DivergenceError, type EpochRecord, evaluate, selectDevices, train } from 'alexnet';
@@ -48,6 +48,7 @@ import {
 } from './cifar-net.js';
 import { INPUT_SCALE, openSubset, prepareSubset } from './cifar-subset.js';
 import { reluTanhChartSpec, reluTanhMarkdown } from './relu-tanh-report.js';
+import { syntheticCifar } from './synthetic-cifar.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const packageRoot = path.resolve(here, '..', '..');
@@ -62,6 +63,11 @@ export interface ReluTanhSettings {
   threshold: number;
   momentum: number;
   weightDecay: number;
+  /**
+   * 'he': the ReLU nets start from N(0, 2/fan-in) instead of LeCun's N(0, 1/fan-in) (tanh keeps
+   * LeCun's). Absent (the default) in the original study, so its runs folder stays valid.
+   */
+  reluInit?: 'he';
 }
 
 export const FULL_SETTINGS: ReluTanhSettings = {
@@ -75,29 +81,6 @@ export const FULL_SETTINGS: ReluTanhSettings = {
   momentum: 0.9,
   weightDecay: 0,
 };
-
-/**
- * A stand-in data_batch_1.bin for the smoke (no download): `count` records of class i mod 10 whose
- * pixels are noise plus a class-dependent colour, so both nets have something to learn.
- */
-function syntheticCifar(dir: string, count: number, log: (line: string) => void): string {
-  mkdirSync(dir, { recursive: true });
-  const bytes = new Uint8Array(count * CIFAR10_RECORD_BYTES);
-  let state = 12345;
-  for (let i = 0; i < count; i++) {
-    const label = i % 10;
-    const at = i * CIFAR10_RECORD_BYTES;
-    bytes[at] = label;
-    for (let p = 0; p < 3072; p++) {
-      state = (state * 1103515245 + 12345) >>> 0;
-      const channel = Math.floor(p / 1024);
-      bytes[at + 1 + p] = ((state >>> 16) % 128) + ((label + channel * 3) % 10) * 12;
-    }
-  }
-  writeFileSync(path.join(dir, 'data_batch_1.bin'), bytes);
-  log(`smoke: no CIFAR-10 in the user cache, using ${count} synthetic records (${dir})`);
-  return dir;
-}
 
 export const SMOKE_SETTINGS: ReluTanhSettings = {
   ...FULL_SETTINGS,
@@ -188,7 +171,8 @@ export async function runOne(key: RunKey, ctx: RunContext): Promise<RunResult | 
   const state = runState(runDir);
   if (state === 'finished') return readRunResult(runDir);
   mkdirSync(runDir, { recursive: true });
-  const net = createCifarNet(ctx.device, { activation: key.activation, seed: key.seed });
+  const init = key.activation === 'relu' && s.reluInit === 'he' ? 'he' : 'lecun';
+  const net = createCifarNet(ctx.device, { activation: key.activation, seed: key.seed, init });
   try {
     const initialFile = path.join(runDir, 'initial.json');
     let initial: number;
@@ -336,10 +320,14 @@ export function summarise(
   };
 }
 
+/** The results' file stem: the He-init study writes beside the original instead of over it. */
+const resultStem = (s: ReluTanhSettings) => `ablations-relu-tanh${s.reluInit === 'he' ? '-he' : ''}`;
+
 async function writeResults(result: ReluTanhResult, outDir: string): Promise<void> {
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(path.join(outDir, 'ablations-relu-tanh.json'), `${JSON.stringify(result, null, 1)}\n`);
-  writeFileSync(path.join(outDir, 'ablations-relu-tanh.svg'), await renderSvg(reluTanhChartSpec(result)));
+  const stem = resultStem(result.settings);
+  writeFileSync(path.join(outDir, `${stem}.json`), `${JSON.stringify(result, null, 1)}\n`);
+  writeFileSync(path.join(outDir, `${stem}.svg`), await renderSvg(reluTanhChartSpec(result)));
 }
 
 const numberList = (text: string): number[] =>
@@ -365,9 +353,13 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       cifar: { type: 'string' },
       device: { type: 'string', default: 'auto' },
+      'relu-init': { type: 'string', default: 'lecun' },
     },
   });
   const smoke = values.smoke;
+  const reluInit = values['relu-init'];
+  if (reluInit !== 'lecun' && reluInit !== 'he')
+    throw new Error(`--relu-init must be 'lecun' or 'he', got '${reluInit}'`);
   const base = smoke ? SMOKE_SETTINGS : FULL_SETTINGS;
   const int = (v: string | undefined, fallback: number) =>
     v === undefined ? fallback : Number.parseInt(v, 10);
@@ -380,11 +372,18 @@ async function main(): Promise<void> {
     rates: values.rates ? numberList(values.rates) : base.rates,
     seeds: int(values.seeds, base.seeds),
     threshold: values.threshold ? Number(values.threshold) : base.threshold,
+    ...(reluInit === 'he' ? { reluInit: 'he' as const } : {}),
   };
   const maxRuns = values['max-runs'] ? int(values['max-runs'], 0) : Infinity;
   const outDir = path.resolve(values.out ?? path.join(packageRoot, 'results', smoke ? 'smoke' : ''));
   const tmpRuns = smoke && !values.runs ? mkdtempSync(path.join(os.tmpdir(), 'ablation-smoke-')) : null;
-  const runsDir = path.resolve(values.runs ?? tmpRuns ?? path.join(packageRoot, 'results', 'ablations-runs'));
+  const defaultRuns = path.join(
+    packageRoot,
+    'results',
+    'ablations-runs',
+    ...(reluInit === 'he' ? ['relu-tanh-he'] : []),
+  );
+  const runsDir = path.resolve(values.runs ?? tmpRuns ?? defaultRuns);
   const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
   // the runs folder belongs to one setting: mixing runs of different settings would be dishonest
@@ -438,8 +437,7 @@ async function main(): Promise<void> {
     device: device.name,
     smoke,
     network: {
-      description:
-        'conv 5×5 32 pad 2 → act → maxpool 3/2 → conv 5×5 32 pad 2 → act → maxpool 3/2 → conv 5×5 64 pad 2 → act → maxpool 3/2 → fc 10 → softmax cross-entropy; init N(0, 1/fan-in), biases 0',
+      description: `conv 5×5 32 pad 2 → act → maxpool 3/2 → conv 5×5 32 pad 2 → act → maxpool 3/2 → conv 5×5 64 pad 2 → act → maxpool 3/2 → fc 10 → softmax cross-entropy; init ${settings.reluInit === 'he' ? 'ReLU nets N(0, 2/fan-in) (He), tanh nets N(0, 1/fan-in)' : 'N(0, 1/fan-in)'}, biases 0`,
       parameters: CIFAR_NET_PARAMETERS,
       multiplyAdds: CIFAR_NET_MULTIPLY_ADDS,
       trainingFlopsPerImage: 6 * CIFAR_NET_MULTIPLY_ADDS,
@@ -477,7 +475,9 @@ async function main(): Promise<void> {
     const result = summarise(settings, finished, extra);
     await writeResults(result, outDir);
     console.log(reluTanhMarkdown(result));
-    log(`wrote ${path.join(outDir, 'ablations-relu-tanh.{json,svg}')}${result.complete ? '' : ' (partial)'}`);
+    log(
+      `wrote ${path.join(outDir, `${resultStem(settings)}.{json,svg}`)}${result.complete ? '' : ' (partial)'}`,
+    );
   } finally {
     process.off('SIGINT', onSigint);
     await data.close?.();
