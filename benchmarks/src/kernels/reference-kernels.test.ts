@@ -117,5 +117,13 @@ describe('reference-kernels command line', () => {
     expect(() => parseCli(['--batch', '0'])).toThrow(/--batch must be a positive integer/);
     expect(() => parseCli(['--batch', '1.5'])).toThrow(/positive integer/);
     expect(() => parseCli(['--frobnicate'])).toThrow();
+    expect(() => parseCli(['--mode', 'webasm'])).toThrow(/--mode needs --backend gpu/);
+    expect(() => parseCli(['--backend', 'gpu', '--mode', 'cuda'])).toThrow(/--mode must be one of/);
+  });
+
+  it('takes a gpu.js mode for the gpu backend (webasm by default)', () => {
+    expect(parseCli(['--backend', 'gpu'])).toMatchObject({ backend: 'gpu', mode: 'webasm' });
+    expect(parseCli(['--backend', 'gpu', '--mode', 'cpu'])).toMatchObject({ backend: 'gpu', mode: 'cpu' });
+    expect(parseCli([]).mode).toBeUndefined();
   });
 });

@@ -5,9 +5,12 @@ import { markdownReport } from '../report.js';
 import { runIfMain } from '../run-main.js';
 import { runReferenceKernels } from './reference.js';
 
-const USAGE = `usage: node dist/kernels/reference-kernels.js [--backend ref|native] [--smoke] [--batch N] [--repeats R] [--out DIR]
+const USAGE = `usage: node dist/kernels/reference-kernels.js [--backend ref|native|gpu] [--mode M] [--smoke] [--batch N] [--repeats R] [--out DIR]
 
-  --backend B   ref (default) or native (@alexnet/native, every core); results are named <backend>-kernels
+  --backend B   ref (default), native (@alexnet/native, every core) or gpu (@alexnet/gpu); results are
+                named <backend>-kernels, and gpu-kernels-<mode> for gpu
+  --mode M      gpu.js mode for --backend gpu: webasm (default), cpu, headlessgl, webgl2, webgl, webgpu
+                or auto (the mode that actually ran names the results)
   --smoke       tiny setting for CI: AlexNet with every width divided by 8, one timed repeat
   --batch N     images per kernel call (default 1)
   --repeats R   timed repeats per kernel after one warm-up; the median is reported (default 3, smoke 1)
@@ -19,8 +22,13 @@ export interface CliOptions {
   repeats: number | undefined;
   outDir: string;
   help: boolean;
-  backend: 'ref' | 'native';
+  backend: 'ref' | 'native' | 'gpu';
+  /** gpu.js mode, only with --backend gpu. */
+  mode: GpuModeOption | undefined;
 }
+
+const GPU_MODE_OPTIONS = ['cpu', 'webasm', 'headlessgl', 'webgl2', 'webgl', 'webgpu', 'auto'] as const;
+type GpuModeOption = (typeof GPU_MODE_OPTIONS)[number];
 
 function positiveInt(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -41,6 +49,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
       repeats: { type: 'string' },
       out: { type: 'string' },
       backend: { type: 'string', default: 'ref' },
+      mode: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -48,10 +57,16 @@ export function parseCli(argv: readonly string[]): CliOptions {
   });
   const smoke = values.smoke ?? false;
   const backend = values.backend ?? 'ref';
-  if (backend !== 'ref' && backend !== 'native')
-    throw new Error(`--backend must be ref or native, got '${backend}'`);
+  if (backend !== 'ref' && backend !== 'native' && backend !== 'gpu')
+    throw new Error(`--backend must be ref, native or gpu, got '${backend}'`);
+  if (values.mode !== undefined && backend !== 'gpu') throw new Error('--mode needs --backend gpu');
+  const mode = values.mode ?? (backend === 'gpu' ? 'webasm' : undefined);
+  if (mode !== undefined && !(GPU_MODE_OPTIONS as readonly string[]).includes(mode)) {
+    throw new Error(`--mode must be one of ${GPU_MODE_OPTIONS.join(', ')}, got '${mode}'`);
+  }
   return {
     backend,
+    mode: mode as GpuModeOption | undefined,
     smoke,
     batch: positiveInt('batch', values.batch) ?? 1,
     repeats: positiveInt('repeats', values.repeats),
@@ -74,8 +89,14 @@ async function main(): Promise<void> {
     return;
   }
   const native = cli.backend === 'native' ? await import('@alexnet/native') : null;
+  // gpu.js checks its mode asynchronously, so the backend is created before the run starts.
+  const gpu =
+    cli.backend === 'gpu'
+      ? await (await import('@alexnet/gpu')).createGpuBackend({ mode: cli.mode ?? 'webasm' })
+      : null;
   const { result, files } = await runReferenceKernels({
     ...(native ? { backend: () => new native.NativeBackend() } : {}),
+    ...(gpu ? { backend: () => gpu, name: `gpu-kernels-${gpu.mode}` } : {}),
     smoke: cli.smoke,
     batch: cli.batch,
     ...(cli.repeats === undefined ? {} : { repeats: cli.repeats }),

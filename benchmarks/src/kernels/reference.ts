@@ -136,6 +136,8 @@ export interface ReferenceKernelsOptions {
    * `<kind>-kernels` after its kind, so the reference run keeps writing reference-kernels.*.
    */
   backend?: () => BackendV1;
+  /** Result file name (default: 'reference-kernels' or '<kind>-kernels'), e.g. 'gpu-kernels-webasm'. */
+  name?: string;
 }
 
 export interface ReferenceKernelsRun {
@@ -546,7 +548,7 @@ export async function runReferenceKernels(
   const loadAverageBefore = os.loadavg();
   // No buffer cache: each layer's buffers are freed before the next layer allocates its own.
   const backend = options.backend?.() ?? new ReferenceBackend({ cacheBytes: 0 });
-  const name = backend.kind === 'ref' ? BENCHMARK_NAME : `${backend.kind}-kernels`;
+  const name = options.name ?? (backend.kind === 'ref' ? BENCHMARK_NAME : `${backend.kind}-kernels`);
   const fill = uniformFiller();
   const sync = () => backend.sync();
 
