@@ -1,10 +1,11 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // the library (index) and the `alexnet` executable (cli, keeps its #! line); declarations for the library
-  entry: { index: 'src/index.ts', cli: 'src/cli/bin.ts' },
+  // the library (index), its browser-safe part (browser: no fs, no sharp) and the `alexnet`
+  // executable (cli, keeps its #! line); declarations for the two libraries
+  entry: { index: 'src/index.ts', browser: 'src/browser/index.ts', cli: 'src/cli/bin.ts' },
   format: ['esm', 'cjs'],
-  dts: { entry: { index: 'src/index.ts' } },
+  dts: { entry: { index: 'src/index.ts', browser: 'src/browser/index.ts' } },
   sourcemap: true,
   clean: true,
   target: 'node20',

@@ -4,6 +4,7 @@
  * validation split with their true class; `--png` draws them with their top-k bars (Figure 4, left).
  */
 import { resolve } from 'node:path';
+import { topClasses } from '../browser/top-classes.js';
 import { dataSpecOf, openData } from '../data/open.js';
 import { selectDevices } from '../devices.js';
 import { centreCropRgb, predictionsPng, type RgbImage, splitCrops } from '../interop/figure4.js';
@@ -52,13 +53,6 @@ export interface Prediction {
   /** The true class when known (validation images). */
   truth: string | null;
   top: { class: string; index: number; probability: number }[];
-}
-
-function topClasses(probs: Float32Array, classes: readonly string[], k: number): Prediction['top'] {
-  return [...probs]
-    .map((p, index) => ({ class: classes[index]!, index, probability: p }))
-    .sort((a, b) => b.probability - a.probability || a.index - b.index)
-    .slice(0, k);
 }
 
 export const predictCommand: Command = {

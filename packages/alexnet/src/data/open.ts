@@ -31,23 +31,4 @@ export async function openData(spec: string, options: OpenDataOptions): Promise<
   return openImageNetCache(dir, { crop: options.input, scale: options.scale });
 }
 
-/** How a run's data was opened, stored in its checkpoints so `eval` and `predict` reopen the same. */
-export interface DataSpec {
-  /** 'builtin' or the cache folder. */
-  spec: string;
-  scale: number;
-  builtin?: { trainSize?: number; valSize?: number };
-}
-
-export function dataSpecMetadata(spec: DataSpec): Record<string, string> {
-  return { data: JSON.stringify(spec) };
-}
-
-/** The data spec of a model's metadata (undefined for models from elsewhere). */
-export function dataSpecOf(metadata: Readonly<Record<string, string>>): DataSpec | undefined {
-  try {
-    const parsed = JSON.parse(metadata.data ?? 'null') as DataSpec | null;
-    if (parsed && typeof parsed.spec === 'string' && typeof parsed.scale === 'number') return parsed;
-  } catch {}
-  return undefined;
-}
+export { type DataSpec, dataSpecMetadata, dataSpecOf } from './spec.js';

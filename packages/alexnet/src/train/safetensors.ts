@@ -8,37 +8,31 @@
  */
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
 
-export type SafetensorsArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+import {
+  headerLength as checkedHeaderLength,
+  DTYPES,
+  parseHeader,
+  product,
+  type SafetensorsArray,
+  type SafetensorsDtype,
+  type SafetensorsEntry,
+  SafetensorsError,
+  type SafetensorsFile,
+} from './safetensors-header.js';
 
-const DTYPES = {
-  F32: { bytes: 4, make: (n: number) => new Float32Array(n) },
-  F64: { bytes: 8, make: (n: number) => new Float64Array(n) },
-  I32: { bytes: 4, make: (n: number) => new Int32Array(n) },
-  U8: { bytes: 1, make: (n: number) => new Uint8Array(n) },
-} as const;
-export type SafetensorsDtype = keyof typeof DTYPES;
-
-export interface SafetensorsEntry {
-  shape: readonly number[];
-  data: SafetensorsArray;
-}
-
-/** Header sizes beyond this are refused (a corrupt length would otherwise allocate gigabytes). */
-const MAX_HEADER = 64 * 1024 * 1024;
-
-export class SafetensorsError extends Error {
-  override name = 'SafetensorsError';
-}
+export {
+  type SafetensorsArray,
+  type SafetensorsDtype,
+  type SafetensorsEntry,
+  SafetensorsError,
+  type SafetensorsFile,
+} from './safetensors-header.js';
 
 function dtypeOf(data: SafetensorsArray): SafetensorsDtype {
   if (data instanceof Float32Array) return 'F32';
   if (data instanceof Float64Array) return 'F64';
   if (data instanceof Int32Array) return 'I32';
   return 'U8';
-}
-
-function product(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
 }
 
 function bytesOf(data: SafetensorsArray): Uint8Array {
@@ -91,11 +85,6 @@ export function writeSafetensors(
   }
 }
 
-export interface SafetensorsFile {
-  tensors: Map<string, SafetensorsEntry>;
-  metadata: Record<string, string>;
-}
-
 function readExactly(fd: number, target: Uint8Array, position: number, path: string): void {
   let done = 0;
   while (done < target.length) {
@@ -110,76 +99,13 @@ export function readSafetensors(path: string, only?: (name: string) => boolean):
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
-    if (size < 8) throw new SafetensorsError(`${path}: ${size} bytes is too short for a safetensors file`);
     const prefix = Buffer.alloc(8);
-    readExactly(fd, prefix, 0, path);
-    const headerLength = Number(prefix.readBigUInt64LE());
-    if (headerLength > MAX_HEADER || 8 + headerLength > size) {
-      throw new SafetensorsError(
-        `${path}: header length ${headerLength} does not fit the file (${size} bytes): not a safetensors file, or truncated`,
-      );
-    }
+    if (size >= 8) readExactly(fd, prefix, 0, path);
+    const headerLength = checkedHeaderLength(prefix, size, path);
     const headerBytes = Buffer.alloc(headerLength);
     readExactly(fd, headerBytes, 8, path);
-    let header: Record<string, unknown>;
-    try {
-      header = JSON.parse(headerBytes.toString('utf8')) as Record<string, unknown>;
-    } catch (error) {
-      throw new SafetensorsError(`${path}: the header is not JSON (${(error as Error).message})`);
-    }
-    if (!header || typeof header !== 'object' || Array.isArray(header))
-      throw new SafetensorsError(`${path}: the header is not a JSON object`);
     const dataStart = 8 + headerLength;
-    const dataLength = size - dataStart;
-    const metadata: Record<string, string> = {};
-    const entries: { name: string; dtype: SafetensorsDtype; shape: number[]; begin: number; end: number }[] =
-      [];
-    for (const [name, raw] of Object.entries(header)) {
-      if (name === '__metadata__') {
-        for (const [k, v] of Object.entries((raw ?? {}) as Record<string, unknown>)) {
-          if (typeof v !== 'string') throw new SafetensorsError(`${path}: metadata '${k}' is not a string`);
-          metadata[k] = v;
-        }
-        continue;
-      }
-      const info = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-      const dtype = info?.dtype as SafetensorsDtype;
-      if (!(typeof dtype === 'string' && dtype in DTYPES)) {
-        throw new SafetensorsError(
-          `${path}: tensor '${name}' has dtype ${JSON.stringify(info?.dtype)}; supported: ${Object.keys(DTYPES).join(', ')}`,
-        );
-      }
-      const shape = info.shape;
-      const offsets = info.data_offsets;
-      if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0))
-        throw new SafetensorsError(`${path}: tensor '${name}' has an invalid shape ${JSON.stringify(shape)}`);
-      if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o)))
-        throw new SafetensorsError(
-          `${path}: tensor '${name}' has invalid data_offsets ${JSON.stringify(offsets)}`,
-        );
-      const [begin, end] = offsets as [number, number];
-      if (end - begin !== product(shape) * DTYPES[dtype].bytes) {
-        throw new SafetensorsError(
-          `${path}: tensor '${name}' ${dtype}[${shape.join(', ')}] needs ${product(shape) * DTYPES[dtype].bytes} bytes, its offsets span ${end - begin}`,
-        );
-      }
-      entries.push({ name, dtype, shape: shape as number[], begin, end });
-    }
-    // the tensors must tile the data exactly: no gaps, no overlaps, nothing past the end
-    const sorted = [...entries].sort((a, b) => a.begin - b.begin);
-    let expected = 0;
-    for (const e of sorted) {
-      if (e.begin !== expected)
-        throw new SafetensorsError(
-          `${path}: tensor '${e.name}' starts at byte ${e.begin}, expected ${expected}`,
-        );
-      expected = e.end;
-    }
-    if (expected !== dataLength) {
-      throw new SafetensorsError(
-        `${path}: the tensors cover ${expected} bytes but the file holds ${dataLength} after the header (truncated or padded)`,
-      );
-    }
+    const { entries, metadata } = parseHeader(headerBytes, size - dataStart, path);
     const tensors = new Map<string, SafetensorsEntry>();
     for (const e of entries) {
       if (only && !only(e.name)) continue;
