@@ -62,7 +62,7 @@ let widePng: Buffer;
 let wideNodeInput: Float32Array;
 
 describe.skipIf(!hasChromium)(
-  "browser demo in headless Chromium (install Debian's chromium to run the browser demo test)",
+  'browser demo in headless Chromium',
   () => {
     beforeAll(async () => {
       // a small random-init network (He init spreads the probabilities) saved as `alexnet train` saves one
