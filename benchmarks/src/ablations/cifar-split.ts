@@ -5,18 +5,16 @@
  * loader with horizontal flips in training (no crops: 32 of 32; no PCA lighting), the training
  * subset's mean image subtracted, × 1/64 (unit-ish variance, as the Figure 1 benchmark).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   CIFAR10_RECORD_BYTES,
   CIFAR10_TEST_FILE,
   CIFAR10_TRAIN_FILES,
-  computeStats,
   openImageNetCache,
   prepareCifar10,
-  prepareCifarCache,
-  readCacheIndex,
 } from '@alexnet/imagenet';
+import { buildCifarCache } from './cifar-cache.js';
 import { INPUT_SCALE } from './cifar-subset.js';
 
 /** Images in each official training batch. */
@@ -73,27 +71,12 @@ export async function prepareCifarTrainTest(options: TrainTestOptions): Promise<
   if (!existsSync(testFile)) throw new Error(`${testFile} is missing`);
   const testRecords = readFileSync(testFile).subarray(0, test * CIFAR10_RECORD_BYTES);
 
-  const root = path.join(options.outDir, `cifar10-train${train}-test${test}`);
-  const binDir = path.join(root, 'bin');
-  const cacheDir = path.join(root, 'cache');
-  if (!existsSync(path.join(cacheDir, 'index.json'))) {
-    mkdirSync(binDir, { recursive: true });
-    // prepareCifarCache reads five training batches: split the subset into five equal parts
-    const per = (train / 5) * CIFAR10_RECORD_BYTES;
-    CIFAR10_TRAIN_FILES.forEach((name, k) => {
-      writeFileSync(path.join(binDir, name), all.subarray(k * per, (k + 1) * per));
-    });
-    writeFileSync(path.join(binDir, CIFAR10_TEST_FILE), testRecords);
-    const meta = path.join(options.binDir, 'batches.meta.txt');
-    if (existsSync(meta)) writeFileSync(path.join(binDir, 'batches.meta.txt'), readFileSync(meta));
-    await prepareCifarCache({ binDir, outDir: cacheDir });
-  }
-  const index = readCacheIndex(cacheDir);
-  if (index.splits.train.records !== train || index.splits.val.records !== test)
-    throw new Error(
-      `${cacheDir} holds ${index.splits.train.records}/${index.splits.val.records} records, not ${train}/${test}; remove it`,
-    );
-  await computeStats(cacheDir, { workers: 0 });
+  const cacheDir = await buildCifarCache(
+    path.join(options.outDir, `cifar10-train${train}-test${test}`),
+    all,
+    testRecords,
+    options.binDir,
+  );
   return { cacheDir, trainClassCounts: classCounts(all), testClassCounts: classCounts(testRecords) };
 }
 

@@ -15,18 +15,15 @@
  * the subset's mean image subtracted, then × 1/64 (CIFAR-10's pixel standard deviation is ≈ 63–67
  * in 0–255 units, so the inputs have roughly unit variance).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   CIFAR10_RECORD_BYTES,
-  CIFAR10_TEST_FILE,
   CIFAR10_TRAIN_FILES,
-  computeStats,
   openImageNetCache,
   prepareCifar10,
-  prepareCifarCache,
-  readCacheIndex,
 } from '@alexnet/imagenet';
+import { buildCifarCache } from './cifar-cache.js';
 
 export const INPUT_SCALE = 1 / 64;
 
@@ -60,33 +57,15 @@ export async function prepareSubset(options: SubsetOptions): Promise<Subset> {
     options.log?.(`${first} is missing: fetching CIFAR-10 into ${options.binDir} (≈ 1 min)`);
     await prepareCifar10(options.binDir, { onProgress: options.log });
   }
-  const root = path.join(options.outDir, `cifar10-n${train}-m${measure}`);
-  const binDir = path.join(root, 'bin');
-  const cacheDir = path.join(root, 'cache');
   const bytes = readFileSync(first);
-  const record = (i: number) => bytes.subarray(i * CIFAR10_RECORD_BYTES, (i + 1) * CIFAR10_RECORD_BYTES);
   const classCounts = new Array<number>(10).fill(0);
-  for (let i = 0; i < train; i++) classCounts[record(i)[0]!]!++;
-  if (!existsSync(path.join(cacheDir, 'index.json'))) {
-    mkdirSync(binDir, { recursive: true });
-    const per = train / 5;
-    CIFAR10_TRAIN_FILES.forEach((name, k) => {
-      writeFileSync(
-        path.join(binDir, name),
-        bytes.subarray(k * per * CIFAR10_RECORD_BYTES, (k + 1) * per * CIFAR10_RECORD_BYTES),
-      );
-    });
-    writeFileSync(path.join(binDir, CIFAR10_TEST_FILE), bytes.subarray(0, measure * CIFAR10_RECORD_BYTES));
-    const meta = path.join(options.binDir, 'batches.meta.txt');
-    if (existsSync(meta)) writeFileSync(path.join(binDir, 'batches.meta.txt'), readFileSync(meta));
-    await prepareCifarCache({ binDir, outDir: cacheDir });
-  }
-  const index = readCacheIndex(cacheDir);
-  if (index.splits.train.records !== train || index.splits.val.records !== measure)
-    throw new Error(
-      `${cacheDir} holds ${index.splits.train.records}/${index.splits.val.records} records, not ${train}/${measure}; remove it`,
-    );
-  await computeStats(cacheDir, { workers: 0 });
+  for (let i = 0; i < train; i++) classCounts[bytes[i * CIFAR10_RECORD_BYTES]!]!++;
+  const cacheDir = await buildCifarCache(
+    path.join(options.outDir, `cifar10-n${train}-m${measure}`),
+    bytes.subarray(0, train * CIFAR10_RECORD_BYTES),
+    bytes.subarray(0, measure * CIFAR10_RECORD_BYTES),
+    options.binDir,
+  );
   return { cacheDir, classCounts };
 }
 

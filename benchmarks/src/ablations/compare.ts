@@ -13,19 +13,20 @@
  *   [--seeds 3] [--epochs E] [--train N] [--runs DIR] [--out DIR] [--cifar DIR] [--imagenette DIR]
  *   [--max-runs K] [--device auto]
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { userCacheDir } from '@alexnet/imagenet';
 import type { Device } from '@alexnet/tensor';
-import { type DataSource, DivergenceError, type EpochRecord, evaluate, selectDevices, train } from 'alexnet';
+import { type DataSource, DivergenceError, type EpochRecord, evaluate, train } from 'alexnet';
 import { renderSvg } from '../chart.js';
 import { type MachineFacts, machineFacts } from '../machine.js';
 import { runIfMain } from '../run-main.js';
 import { type CompareData, openStudyData } from './compare-data.js';
 import { compareChartSpec, compareMarkdown } from './compare-report.js';
+import { ablationDevice, claimRunsFolder, interruptOnSigint, readEpochRecords } from './run-folder.js';
 import { STUDIES, STUDY_IDS, type Study, type StudyId, type StudySettings, scheduleFor } from './studies.js';
 import {
   type ErrorPoint,
@@ -71,16 +72,6 @@ const point = (epoch: number, e: { top1Error: number; top5Error: number; loss: n
   top5: e.top5Error,
   loss: e.loss,
 });
-
-function readEpochRecords(runDir: string): EpochRecord[] {
-  const file = path.join(runDir, 'metrics.jsonl');
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as { type: string })
-    .filter((r): r is EpochRecord => r.type === 'epoch');
-}
 
 interface RunContext {
   study: Study;
@@ -244,23 +235,8 @@ async function main(): Promise<void> {
   );
   const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
-  // a runs folder belongs to one setting: mixing runs of different settings would be dishonest
-  mkdirSync(runsDir, { recursive: true });
-  const ignore = path.join(runsDir, '.gitignore');
-  if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
-  const settingsFile = path.join(runsDir, 'settings.json');
-  const saved = { study: id, smoke, ...settings };
-  if (existsSync(settingsFile)) {
-    const text = readFileSync(settingsFile, 'utf8').trim();
-    if (text !== JSON.stringify(saved))
-      throw new Error(`${runsDir} holds runs of other settings (${text}); use --runs with another folder`);
-  } else writeFileSync(settingsFile, `${JSON.stringify(saved)}\n`);
-
-  const { devices, reason } = await selectDevices(values.device);
-  const device = Array.isArray(devices) ? devices[0]! : (devices as Device);
-  log(`device: ${reason}`);
-  if (!smoke && !device.name.startsWith('native'))
-    log('warning: not the native backend; the time budget assumes @alexnet/native');
+  claimRunsFolder(runsDir, { study: id, smoke, ...settings });
+  const device = await ablationDevice(values.device, smoke, log);
 
   const opened = await openStudyData(study, settings, {
     smoke,
@@ -270,15 +246,7 @@ async function main(): Promise<void> {
     log,
   });
   const { data } = opened;
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
-    log('interrupted: finishing the step and saving a checkpoint (Ctrl-C again to quit now)');
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const interrupt = interruptOnSigint(log);
   const extra = { machine: machineFacts(packageRoot), device: device.name, smoke, data: opened.facts };
   try {
     const finished = new Map<string, VariantRunResult>();
@@ -293,14 +261,14 @@ async function main(): Promise<void> {
     let ran = 0;
     for (const key of plan) {
       if (finished.has(variantRunName(key))) continue;
-      if (ran >= maxRuns || controller.signal.aborted) break;
+      if (ran >= maxRuns || interrupt.signal.aborted) break;
       const r = await runVariant(key, {
         study,
         device,
         data,
         settings,
         runsDir,
-        signal: controller.signal,
+        signal: interrupt.signal,
         log,
       });
       if (!r) break; // interrupted: resumable
@@ -313,7 +281,7 @@ async function main(): Promise<void> {
     console.log(compareMarkdown(result));
     log(`wrote ${path.join(outDir, `ablations-${id}.{json,svg}`)}${result.complete ? '' : ' (partial)'}`);
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.dispose();
     await data.close?.();
     if (tmpRuns) rmSync(tmpRuns, { recursive: true, force: true });
   }

