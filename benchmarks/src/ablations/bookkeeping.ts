@@ -106,12 +106,14 @@ export function bestRate(results: readonly RunResult[]): RunResult | null {
  */
 export function runList(
   activations: readonly Activation[],
-  rates: readonly number[],
+  rates: readonly number[] | ((activation: Activation) => readonly number[]),
   seeds: number,
   chosen: Partial<Record<Activation, number>>,
 ): RunKey[] {
+  const ratesOf = typeof rates === 'function' ? rates : () => rates;
   const runs: RunKey[] = [];
-  for (const activation of activations) for (const lr of rates) runs.push({ activation, lr, seed: 0 });
+  for (const activation of activations)
+    for (const lr of ratesOf(activation)) runs.push({ activation, lr, seed: 0 });
   for (const activation of activations) {
     const lr = chosen[activation];
     if (lr === undefined) continue;

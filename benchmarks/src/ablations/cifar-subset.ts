@@ -3,7 +3,7 @@
  * cache of `@alexnet/imagenet` served by its own loader (`openImageNetCache`), so the benchmark
  * goes through the same data path as the trainer's users.
  *
- * - train split: the first `train` images of data_batch_1 (CIFAR-10's batches are in random order),
+ * - train split: the first `train` images of the official batches (data_batch_1, then _2 …; CIFAR-10 is in random order),
  *   written as five small binary batches so that `prepareCifarCache` reads them as it reads the real
  *   ones;
  * - val split: **the first `measure` of those same training images**. The trainer evaluates its
@@ -32,7 +32,7 @@ export interface SubsetOptions {
   binDir: string;
   /** Where the subset's binaries and cache go. */
   outDir: string;
-  /** Training images (5 … 10,000, a multiple of 5). */
+  /** Training images (5 … 50,000, a multiple of 5; beyond 10,000 from data_batch_2 on). */
   train: number;
   /** Of those, how many the training error is measured on after every epoch (1 … train). */
   measure: number;
@@ -48,8 +48,8 @@ export interface Subset {
 /** Builds (once; later calls reuse it) the subset cache and its statistics. */
 export async function prepareSubset(options: SubsetOptions): Promise<Subset> {
   const { train, measure } = options;
-  if (!Number.isInteger(train) || train < 5 || train > 10_000 || train % 5 !== 0)
-    throw new Error(`--train must be a multiple of 5 in [5, 10000], got ${train}`);
+  if (!Number.isInteger(train) || train < 5 || train > 50_000 || train % 5 !== 0)
+    throw new Error(`--train must be a multiple of 5 in [5, 50000], got ${train}`);
   if (!Number.isInteger(measure) || measure < 1 || measure > train)
     throw new Error(`--measure must be an integer in [1, ${train}], got ${measure}`);
   const first = path.join(options.binDir, CIFAR10_TRAIN_FILES[0]!);
@@ -57,7 +57,13 @@ export async function prepareSubset(options: SubsetOptions): Promise<Subset> {
     options.log?.(`${first} is missing: fetching CIFAR-10 into ${options.binDir} (≈ 1 min)`);
     await prepareCifar10(options.binDir, { onProgress: options.log });
   }
-  const bytes = readFileSync(first);
+  // the first `train` records over the official batches, in their published (random) order
+  const batches = Math.ceil(train / 10_000);
+  const bytes = Buffer.concat(
+    CIFAR10_TRAIN_FILES.slice(0, batches).map((name) => readFileSync(path.join(options.binDir, name))),
+  );
+  if (bytes.length < train * CIFAR10_RECORD_BYTES)
+    throw new Error(`${options.binDir} holds fewer than ${train} training images`);
   const classCounts = new Array<number>(10).fill(0);
   for (let i = 0; i < train; i++) classCounts[bytes[i * CIFAR10_RECORD_BYTES]!]!++;
   const cacheDir = await buildCifarCache(

@@ -40,7 +40,7 @@ export function reluTanhChartSpec(result: ReluTanhResult): TopLevelSpec {
       text: `ReLU vs tanh on CIFAR-10 (the paper's Figure 1)${result.complete ? '' : ' — partial'}`,
       subtitle: [
         `4-layer conv net (85,098 parameters), init ${s.reluInit === 'he' ? 'He for ReLU, LeCun for tanh' : 'LeCun N(0, 1/fan-in)'}, ${s.train} training images, batch ${s.batch}, momentum 0.9, no weight decay, no dropout`,
-        `ReLU lr ${result.shown.relu ?? '—'} · tanh lr ${result.shown.tanh ?? '—'} (each the fastest of ${s.rates.join(', ')}) · ${ratioLine}`,
+        `ReLU lr ${result.shown.relu ?? '—'} · tanh lr ${result.shown.tanh ?? '—'} (the fastest of ${(s.ratesFor?.relu ?? s.rates).join(', ')} / ${(s.ratesFor?.tanh ?? s.rates).join(', ')}) · ${ratioLine}`,
         `${m.cpuModel} · ${result.device} · Node ${m.nodeVersion} · ${m.date.slice(0, 10)}${m.gitCommit ? ` · ${m.gitCommit.slice(0, 7)}` : ''}`,
       ],
       anchor: 'start',

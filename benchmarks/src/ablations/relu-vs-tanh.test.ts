@@ -171,6 +171,23 @@ describe('bookkeeping', () => {
     expect(summary.runs.map((r) => r.lr)).toEqual([0.01, 0.03]);
   });
 
+  it('sweeps per-activation rates when ratesFor is given', () => {
+    const settings: ReluTanhSettings = {
+      ...SMOKE_SETTINGS,
+      rates: [0.01],
+      seeds: 2,
+      ratesFor: { relu: [0.003], tanh: [0.01, 0.02] },
+    };
+    const finished = new Map<string, RunResult>([
+      ['relu-lr0.003-s0', result(0.003, 5)],
+      ['tanh-lr0.01-s0', result(0.01, 3)],
+      ['tanh-lr0.02-s0', result(0.02, 2)],
+    ]);
+    expect(chosenRates(settings, finished)).toEqual({ relu: 0.003, tanh: 0.02 });
+    const summary = summarise(settings, finished, {} as never);
+    expect(summary.pending).toEqual(['relu-lr0.003-s1', 'tanh-lr0.02-s1']);
+  });
+
   it('tells a finished, a resumable and a new run folder apart', () => {
     const dir = path.join(tmp, 'states');
     expect(runState(path.join(dir, 'a'))).toBe('new');

@@ -11,7 +11,7 @@
  * rewritten after every finished run and hold only finished runs (`complete` says whether all are).
  *
  * node dist/ablations/relu-vs-tanh.js [--smoke] [--train 4000] [--measure 1000] [--epochs 20]
- *   [--batch 32] [--rates 0.003,0.01,0.03] [--seeds 3] [--threshold 0.25] [--max-runs K]
+ *   [--batch 32] [--rates 0.003,0.01,0.03] [--rates-relu R,..] [--rates-tanh R,..] [--relu-init he] [--seeds 3] [--threshold 0.25] [--max-runs K]
  *   [--runs DIR] [--out DIR] [--cifar DIR] [--device auto]
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -69,7 +69,13 @@ export interface ReluTanhSettings {
    * LeCun's). Absent (the default) in the original study, so its runs folder stays valid.
    */
   reluInit?: 'he';
+  /** Per-activation rate sweeps replacing `rates` (absent in the original study). */
+  ratesFor?: Partial<Record<Activation, number[]>>;
 }
+
+/** The rates swept for `activation`. */
+export const ratesOf = (s: ReluTanhSettings, activation: Activation): number[] =>
+  s.ratesFor?.[activation] ?? s.rates;
 
 export const FULL_SETTINGS: ReluTanhSettings = {
   train: 4000,
@@ -238,7 +244,9 @@ export function chosenRates(
 ): Partial<Record<Activation, number>> {
   const chosen: Partial<Record<Activation, number>> = {};
   for (const activation of ACTIVATIONS) {
-    const sweep = settings.rates.map((lr) => finished.get(runName({ activation, lr, seed: 0 })));
+    const sweep = ratesOf(settings, activation).map((lr) =>
+      finished.get(runName({ activation, lr, seed: 0 })),
+    );
     if (sweep.some((r) => r === undefined)) continue;
     const best = bestRate(sweep as RunResult[]);
     if (best) chosen[activation] = best.lr;
@@ -255,7 +263,7 @@ export function summarise(
   >,
 ): ReluTanhResult {
   const chosen = chosenRates(settings, finished);
-  const plan = runList(ACTIVATIONS, settings.rates, settings.seeds, chosen);
+  const plan = runList(ACTIVATIONS, (a) => ratesOf(settings, a), settings.seeds, chosen);
   const pending = plan.map(runName).filter((n) => !finished.has(n));
   const complete = pending.length === 0 && ACTIVATIONS.every((a) => chosen[a] !== undefined);
   const runs = plan.map((k) => finished.get(runName(k))).filter((r): r is RunResult => r !== undefined);
@@ -311,8 +319,9 @@ export function summarise(
   };
 }
 
-/** The results' file stem: the He-init study writes beside the original instead of over it. */
-const resultStem = (s: ReluTanhSettings) => `ablations-relu-tanh${s.reluInit === 'he' ? '-he' : ''}`;
+/** The results' file stem: the He-init and other-size studies write beside the original, not over it. */
+const resultStem = (s: ReluTanhSettings) =>
+  `ablations-relu-tanh${s.reluInit === 'he' ? '-he' : ''}${s.train === FULL_SETTINGS.train ? '' : `-n${s.train}`}`;
 
 async function writeResults(result: ReluTanhResult, outDir: string): Promise<void> {
   mkdirSync(outDir, { recursive: true });
@@ -337,6 +346,8 @@ async function main(): Promise<void> {
       epochs: { type: 'string' },
       batch: { type: 'string' },
       rates: { type: 'string' },
+      'rates-relu': { type: 'string' },
+      'rates-tanh': { type: 'string' },
       seeds: { type: 'string' },
       threshold: { type: 'string' },
       'max-runs': { type: 'string' },
@@ -364,15 +375,25 @@ async function main(): Promise<void> {
     seeds: int(values.seeds, base.seeds),
     threshold: values.threshold ? Number(values.threshold) : base.threshold,
     ...(reluInit === 'he' ? { reluInit: 'he' as const } : {}),
+    ...(values['rates-relu'] || values['rates-tanh']
+      ? {
+          ratesFor: {
+            ...(values['rates-relu'] ? { relu: numberList(values['rates-relu']) } : {}),
+            ...(values['rates-tanh'] ? { tanh: numberList(values['rates-tanh']) } : {}),
+          },
+        }
+      : {}),
   };
   const maxRuns = values['max-runs'] ? int(values['max-runs'], 0) : Infinity;
   const outDir = path.resolve(values.out ?? path.join(packageRoot, 'results', smoke ? 'smoke' : ''));
   const tmpRuns = smoke && !values.runs ? mkdtempSync(path.join(os.tmpdir(), 'ablation-smoke-')) : null;
+  // studies other than the original keep their runs in their own folder
+  const variant = `${reluInit === 'he' ? 'he' : ''}${settings.train === FULL_SETTINGS.train ? '' : `n${settings.train}`}`;
   const defaultRuns = path.join(
     packageRoot,
     'results',
     'ablations-runs',
-    ...(reluInit === 'he' ? ['relu-tanh-he'] : []),
+    ...(variant ? [`relu-tanh-${variant}`] : []),
   );
   const runsDir = path.resolve(values.runs ?? tmpRuns ?? defaultRuns);
   const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -430,7 +451,12 @@ async function main(): Promise<void> {
         const r = readRunResult(path.join(runsDir, runName(key)));
         if (r) finished.set(runName(key), r);
       }
-      const plan = runList(ACTIVATIONS, settings.rates, settings.seeds, chosenRates(settings, finished));
+      const plan = runList(
+        ACTIVATIONS,
+        (a) => ratesOf(settings, a),
+        settings.seeds,
+        chosenRates(settings, finished),
+      );
       const next = plan.find((k) => !finished.has(runName(k)));
       if (!next || ran >= maxRuns || interrupt.signal.aborted) break;
       const r = await runOne(next, { device, data, settings, runsDir, signal: interrupt.signal, log });
