@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs @alexnet/gpu's conformance cases in the GPU-like modes this kind of machine (no GPU) offers,
 # and writes the results to packages/gpu/MODES.md:
-#  1. webgpu in Node: the conformance suite (odd shapes) and the trap tests, through Dawn (the
+#  1. webgpu in Node: the conformance suite (odd shapes), the trap tests and the residency tests
+#     (tensors stay on the device between kernels), through Dawn (the
 #     `webgpu` npm package) on SwiftShader's Vulkan driver from Debian's chromium package;
 #  2. webgl2 and webgpu in headless Chromium (scripts/browser/run.mjs; playwright-core from
-#     examples/browser): the odd shapes and AlexNet's shapes without the conv and fc6/fc7 cases.
+#     examples/browser): the odd shapes, AlexNet's shapes without the conv and fc6/fc7 cases, and the
+#     residency chain (transfer counters).
 # Installs what it needs (apt: chromium, libvulkan1; npm: webgpu@0.6.2 into a cache folder, not into
 # the workspace).
 #
@@ -34,7 +36,7 @@ export VK_ICD_FILENAMES="$icd"
 json="$cache/vitest-webgpu.json"
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 set +e
-npx vitest run src/conformance-webgpu.test.ts src/traps.test.ts -t 'webgpu' \
+npx vitest run src/conformance-webgpu.test.ts src/traps.test.ts src/residency.test.ts -t 'webgpu' \
   --reporter=default --reporter=json --outputFile.json="$json"
 status=$?
 set -e
@@ -72,7 +74,7 @@ bash packages/gpu/scripts/modes.sh
 
 - date: ${started}; ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}
 
-## webgpu in Node (conformance suite, odd shapes, and the trap tests)
+## webgpu in Node (conformance suite, odd shapes, the trap tests, and the residency tests)
 
 **${failed === 0 && status === '0' ? 'all passed' : `${failed} failed (exit ${status})`}** — ${ran} tests ran
 (${r.numPassedTests} passed, ${failed} failed)
@@ -100,9 +102,12 @@ if [ -d "$pkg/../../examples/browser/node_modules/playwright-core" ]; then
     echo "on the odd shapes; \`alexnet\`: AlexNet's shapes at batch 1 except the convolutions and fc6/fc7"
     echo "GEMMs (minutes each on a software rasteriser); \`gemm\`: AlexNet's fc GEMMs (fc6's weight gradient"
     echo "is 9216 wide, beyond WebGL2's 8192 texture limit: computed in column blocks); \`all\` (with"
-    echo "ALEXNET_GPU_FULL=1): every AlexNet shape. Failing cases, if any, are listed."
+    echo "ALEXNET_GPU_FULL=1): every AlexNet shape; \`residency\`: the chain of residency.test.ts with the"
+    echo "transfer counters (one download for the final read; uploads only of the input and parameters)."
+    echo "Failing cases, if any, are listed."
   } >> "$pkg/MODES.md"
-  runs=("webgl2 odd" "webgpu odd" "webgl2 alexnet" "webgpu alexnet" "webgl2 gemm" "webgpu gemm")
+  runs=("webgl2 residency" "webgpu residency" "webgl2 odd" "webgpu odd" "webgl2 alexnet" "webgpu alexnet"
+    "webgl2 gemm" "webgpu gemm")
   # Every AlexNet shape, convolutions included: ~20 minutes per mode on SwiftShader.
   [ "${ALEXNET_GPU_FULL:-}" = 1 ] && runs+=("webgl2 all" "webgpu all")
   for run in "${runs[@]}"; do

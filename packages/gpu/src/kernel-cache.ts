@@ -1,5 +1,7 @@
 import { GPU, type IKernelRunShortcut, type KernelOutput, type KernelVariable } from 'gpu.js';
-import { type GpuMode, ranMode } from './modes.js';
+import { type GpuMode, isDeviceMode, ranMode } from './modes.js';
+import { isDeviceHandle, Residency } from './residency.js';
+import { rowsOf, view } from './views.js';
 
 /** Throws unless the kernel behind `run` (after any swap gpu.js made) is of `mode`'s class. */
 export function assertRanIn(run: { kernel: unknown }, mode: GpuMode, key: string): void {
@@ -30,17 +32,27 @@ export class KernelCache {
   private readonly gpu: GPU;
   private readonly kernels = new Map<string, { run: IKernelRunShortcut }>();
 
+  /** Which buffers' contents are on the device (GPU modes only), and the transfer counters. */
+  readonly residency: Residency;
+
   constructor(readonly mode: GpuMode) {
     this.gpu = new GPU({ mode });
+    this.residency = new Residency(isDeviceMode(mode), (data) => this.upload(data));
   }
 
   get size(): number {
     return this.kernels.size;
   }
 
-  /** Runs the kernel of `spec` (compiling it on first use); a Promise in webgpu mode. */
+  /**
+   * Runs the kernel of `spec` (compiling it on first use); a Promise in webgpu mode. In the device
+   * modes the result is a pipeline handle (a texture or buffer that stays on the device).
+   */
   run(spec: KernelSpec, args: KernelVariable[]): KernelOutput | Promise<KernelOutput> {
-    let entry = this.kernels.get(spec.key);
+    // gpu.js compiles a kernel for the argument kinds it first saw (a GL texture's size and dims are
+    // baked into the shader): one compiled kernel per kind signature, so nothing switches or goes stale.
+    const key = `${spec.key} |${args.map(signature).join(',')}`;
+    let entry = this.kernels.get(key);
     if (!entry) {
       const run = this.gpu.createKernel(spec.source, {
         output: spec.output,
@@ -50,9 +62,13 @@ export class KernelCache {
         asyncMode: this.mode === 'webgpu',
         // Loop bounds are constants; this only guards against gpu.js's silent cut at 1000 iterations.
         loopMaxIterations: 1 << 20,
+        // Device modes keep results on the device; immutable: each result is its own handle, which
+        // the backend deletes explicitly (else the next run would overwrite it).
+        pipeline: isDeviceMode(this.mode),
+        immutable: isDeviceMode(this.mode),
       } as Parameters<GPU['createKernel']>[1]);
       entry = { run };
-      this.kernels.set(spec.key, entry);
+      this.kernels.set(key, entry);
     }
     const { run } = entry;
     const result = run(...args);
@@ -65,8 +81,29 @@ export class KernelCache {
     return result instanceof Promise ? result.then(check) : check(result);
   }
 
+  /** A whole host array copied to the device by a kernel, laid out [ROW, rows]; the result is its handle. */
+  private upload(data: Float32Array): KernelOutput | Promise<KernelOutput> {
+    const { width, rows } = rowsOf(data.length);
+    return this.run(
+      {
+        key: `upload ${width}x${rows}`,
+        source: 'function (x) {\n  return x[this.thread.y][this.thread.x];\n}',
+        output: [width, rows],
+      },
+      [view(data, 0, [width, rows])],
+    );
+  }
+
   destroy(): void {
+    this.residency.dispose();
     this.kernels.clear();
     this.gpu.destroy();
   }
+}
+
+/** An argument's kind for the compiled-kernel key: number, host view, or a device handle's layout. */
+function signature(arg: KernelVariable): string {
+  if (typeof arg === 'number' || typeof arg === 'boolean') return 'n';
+  if (isDeviceHandle(arg)) return `d${arg.output.join('x')}s${(arg.size ?? []).join('x')}`;
+  return 'h';
 }

@@ -59,10 +59,3 @@ export function storeResult(out: KernelOutput, dst: Float32Array, offset: number
   });
   if (at < length) throw new Error(`gpu.js result has ${at} elements, expected ${length}`);
 }
-
-/** A result as one contiguous array (for kernels that read another kernel's output). */
-export function flatResult(out: KernelOutput, length: number): Float32Array {
-  const flat = new Float32Array(length);
-  storeResult(out, flat, 0, length);
-  return flat;
-}

@@ -5,8 +5,13 @@
  */
 export const WEBGPU_MODULE = process.env.ALEXNET_GPU_WEBGPU_MODULE;
 
+let installed = false;
+
+/** Installs Dawn's `navigator.gpu` once per process (a second Dawn instance aborts the process). */
 export async function installWebGpu(): Promise<void> {
   if (!WEBGPU_MODULE) throw new Error('ALEXNET_GPU_WEBGPU_MODULE is not set');
+  if (installed) return;
+  installed = true;
   const webgpu = (await import(WEBGPU_MODULE)) as {
     create(flags: string[]): unknown;
     globals: Record<string, unknown>;

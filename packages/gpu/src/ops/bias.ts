@@ -1,7 +1,7 @@
 import type { AccumulateAttr, BiasAttrs } from '@alexnet/tensor';
 import type { Step } from '../drive.js';
 import type { KernelCache } from '../kernel-cache.js';
-import { flatResult, storeResult, view } from '../views.js';
+import { none } from '../residency.js';
 
 const key = (a: BiasAttrs) => `${a.n}x${a.c}x${a.spatial}`;
 
@@ -13,6 +13,7 @@ export function* biasAdd(
   y: Float32Array,
   a: BiasAttrs,
 ): Step {
+  const r = cache.residency;
   const out = yield cache.run(
     {
       key: `biasAdd ${key(a)}`,
@@ -21,9 +22,9 @@ export function* biasAdd(
       }`,
       output: [a.spatial, a.c, a.n],
     },
-    [view(x, 0, [a.spatial, a.c, a.n]), view(bias, 0, [a.c])],
+    [yield* r.arg(x, 0, [a.spatial, a.c, a.n]), yield* r.arg(bias, 0, [a.c])],
   );
-  storeResult(out, y, 0, a.n * a.c * a.spatial);
+  yield* r.store(out, y, 0, a.n * a.c * a.spatial);
 }
 
 /**
@@ -38,7 +39,7 @@ export function* biasGrad(
 ): Step {
   const single = a.n === 1;
   const acc = single && a.accumulate;
-  const none = view(new Float32Array(1), 0, [1]);
+  const r = cache.residency;
   const parts = yield cache.run(
     {
       key: `biasGrad partial ${key(a)} ${acc ? 'acc' : ''}`,
@@ -52,10 +53,10 @@ export function* biasGrad(
       output: [a.c, a.n],
       constants: { S: a.spatial },
     },
-    [view(dy, 0, [a.spatial, a.c, a.n]), acc ? view(db, 0, [a.c]) : none],
+    [yield* r.arg(dy, 0, [a.spatial, a.c, a.n]), acc ? yield* r.arg(db, 0, [a.c]) : none([1])],
   );
   if (single) {
-    storeResult(parts, db, 0, a.c);
+    yield* r.store(parts, db, 0, a.c);
     return;
   }
   const out = yield cache.run(
@@ -71,7 +72,10 @@ export function* biasGrad(
       output: [a.c],
       constants: { N: a.n },
     },
-    [view(flatResult(parts, a.n * a.c), 0, [a.c, a.n]), a.accumulate ? view(db, 0, [a.c]) : none],
+    [
+      yield* r.arg(r.temp(parts, a.n * a.c), 0, [a.c, a.n]),
+      a.accumulate ? yield* r.arg(db, 0, [a.c]) : none([1]),
+    ],
   );
-  storeResult(out, db, 0, a.c);
+  yield* r.store(out, db, 0, a.c);
 }

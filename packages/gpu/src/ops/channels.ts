@@ -1,7 +1,8 @@
 import type { ChannelsAttrs } from '@alexnet/tensor';
+import type { KernelVariable } from 'gpu.js';
 import type { Step } from '../drive.js';
 import type { KernelCache } from '../kernel-cache.js';
-import { storeResult, view } from '../views.js';
+import type { Transfer } from '../residency.js';
 
 /*
  * Channel concat/split of [n, c, spatial] tensors on [spatial, c, n] views. Concat is one gather
@@ -38,9 +39,9 @@ export function* concatChannels(
       }`,
       output: [a.spatial, total(a), a.n],
     },
-    inputs.map((arr, i) => view(arr, 0, [a.spatial, a.channels[i]!, a.n])),
+    yield* args(cache, inputs, a),
   );
-  storeResult(out, y, 0, a.n * total(a) * a.spatial);
+  yield* cache.residency.store(out, y, 0, a.n * total(a) * a.spatial);
 }
 
 export function* splitChannels(
@@ -49,7 +50,7 @@ export function* splitChannels(
   outputs: readonly Float32Array[],
   a: ChannelsAttrs,
 ): Step {
-  const xv = view(x, 0, [a.spatial, total(a), a.n]);
+  const r = cache.residency;
   let start = 0;
   for (let i = 0; i < a.channels.length; i++) {
     const cp = a.channels[i]!;
@@ -62,9 +63,21 @@ export function* splitChannels(
         output: [a.spatial, cp, a.n],
         constants: { START: start },
       },
-      [xv],
+      [yield* r.arg(x, 0, [a.spatial, total(a), a.n])],
     );
-    storeResult(out, outputs[i]!, 0, a.n * cp * a.spatial);
+    yield* r.store(out, outputs[i]!, 0, a.n * cp * a.spatial);
     start += cp;
   }
+}
+
+function* args(
+  cache: KernelCache,
+  inputs: readonly Float32Array[],
+  a: ChannelsAttrs,
+): Transfer<KernelVariable[]> {
+  const out: KernelVariable[] = [];
+  for (const [i, arr] of inputs.entries()) {
+    out.push(yield* cache.residency.arg(arr, 0, [a.spatial, a.channels[i]!, a.n]));
+  }
+  return out;
 }

@@ -1,7 +1,7 @@
 import { type AccumulateAttr, type ConvAttrs, convOutputShape } from '@alexnet/tensor';
 import type { Step } from '../drive.js';
 import type { KernelCache } from '../kernel-cache.js';
-import { flatResult, storeResult, view } from '../views.js';
+import { none } from '../residency.js';
 import { biasGrad } from './bias.js';
 
 /*
@@ -42,6 +42,7 @@ export function* conv2dForward(
   a: ConvAttrs,
 ): Step {
   const G = geometry(a);
+  const r = cache.residency;
   const source = `function (x, w, bias) {
     const z = this.thread.z;
     const n = Math.floor((z + 0.5) / this.constants.OC);
@@ -74,12 +75,12 @@ export function* conv2dForward(
       constants: G,
     },
     [
-      view(x, 0, [G.W, G.H, G.N * G.C]),
-      view(w, 0, [G.KH * G.KW, G.CG, G.OC]),
-      view(bias ?? new Float32Array(1), 0, [bias ? G.OC : 1]),
+      yield* r.arg(x, 0, [G.W, G.H, G.N * G.C]),
+      yield* r.arg(w, 0, [G.KH * G.KW, G.CG, G.OC]),
+      bias ? yield* r.arg(bias, 0, [G.OC]) : r.host(new Float32Array(1), 0, [1]),
     ],
   );
-  storeResult(out, y, 0, G.N * G.OC * G.OH * G.OW);
+  yield* r.store(out, y, 0, G.N * G.OC * G.OH * G.OW);
 }
 
 /**
@@ -94,6 +95,7 @@ export function* conv2dBackwardData(
   a: ConvAttrs & AccumulateAttr,
 ): Step {
   const G = geometry(a);
+  const r = cache.residency;
   const source = `function (dy, w, prev) {
     const z = this.thread.z;
     const n = Math.floor((z + 0.5) / this.constants.C);
@@ -130,12 +132,12 @@ export function* conv2dBackwardData(
       constants: G,
     },
     [
-      view(dy, 0, [G.OW, G.OH, G.N * G.OC]),
-      view(w, 0, [G.KH * G.KW, G.CG, G.OC]),
-      a.accumulate ? view(dx, 0, [G.W, G.H, G.N * G.C]) : view(new Float32Array(1), 0, [1, 1, 1]),
+      yield* r.arg(dy, 0, [G.OW, G.OH, G.N * G.OC]),
+      yield* r.arg(w, 0, [G.KH * G.KW, G.CG, G.OC]),
+      a.accumulate ? yield* r.arg(dx, 0, [G.W, G.H, G.N * G.C]) : none([1, 1, 1]),
     ],
   );
-  storeResult(out, dx, 0, len);
+  yield* r.store(out, dx, 0, len);
 }
 
 /** Images per partial sum of the filter gradient: keeps each thread's loop near 16k steps. */
@@ -157,6 +159,7 @@ export function* conv2dBackwardFilter(
   a: ConvAttrs & AccumulateAttr,
 ): Step {
   const G = geometry(a);
+  const r = cache.residency;
   const NB = imagesPerPart(G);
   const NP = Math.ceil(G.N / NB);
   const single = NP === 1;
@@ -193,7 +196,6 @@ export function* conv2dBackwardFilter(
   }`;
   const wLen = G.OC * G.CG * G.KH * G.KW;
   const wDims = [G.KH * G.KW, G.CG, G.OC];
-  const none = () => view(new Float32Array(1), 0, [1, 1, 1]);
   const parts = yield cache.run(
     {
       key: `conv2dBackwardFilter partial ${shapeKey(a)} ${acc ? 'acc' : ''}`,
@@ -202,12 +204,12 @@ export function* conv2dBackwardFilter(
       constants: { ...G, NB, NP },
     },
     [
-      view(x, 0, [G.W, G.H, G.N * G.C]),
-      view(dy, 0, [G.OW, G.OH, G.N * G.OC]),
-      acc ? view(dw, 0, wDims) : none(),
+      yield* r.arg(x, 0, [G.W, G.H, G.N * G.C]),
+      yield* r.arg(dy, 0, [G.OW, G.OH, G.N * G.OC]),
+      acc ? yield* r.arg(dw, 0, wDims) : none([1, 1, 1]),
     ],
   );
-  if (single) storeResult(parts, dw, 0, wLen);
+  if (single) yield* r.store(parts, dw, 0, wLen);
   else {
     const sum = `function (parts, prev) {
       const oc = this.thread.z;
@@ -225,11 +227,11 @@ export function* conv2dBackwardFilter(
         constants: { NP },
       },
       [
-        view(flatResult(parts, wLen * NP), 0, [G.KH * G.KW, G.CG, G.OC * NP]),
-        a.accumulate ? view(dw, 0, wDims) : none(),
+        yield* r.arg(r.temp(parts, wLen * NP), 0, [G.KH * G.KW, G.CG, G.OC * NP]),
+        a.accumulate ? yield* r.arg(dw, 0, wDims) : none([1, 1, 1]),
       ],
     );
-    storeResult(out, dw, 0, wLen);
+    yield* r.store(out, dw, 0, wLen);
   }
   if (dbias) {
     yield* biasGrad(cache, dy, dbias, { n: G.N, c: G.OC, spatial: G.OH * G.OW, accumulate: a.accumulate });

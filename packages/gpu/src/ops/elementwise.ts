@@ -3,15 +3,20 @@ import { philoxU32 } from '@alexnet/tensor';
 import type { KernelVariable } from 'gpu.js';
 import type { Step } from '../drive.js';
 import type { KernelCache } from '../kernel-cache.js';
-import { rowsOf, storeResult, view } from '../views.js';
+import { rowsOf } from '../views.js';
 
 /*
  * Elementwise kernels on [ROW, rows] views: element (r, i) is `name[this.thread.y][this.thread.x]`,
  * never a flat index (sgdUpdate runs over fc6's 37.7 M weights). `$name` in an expression stands for
- * that element of argument `name`.
+ * that element of argument `name`. When an input is on the device, the kernel takes that input's
+ * layout instead (e.g. a convolution's [w, h, n·c]), so relu after conv reads conv's result in place.
  */
 
-const AT = '[this.thread.y][this.thread.x]';
+const INDEX = [
+  '[this.thread.x]',
+  '[this.thread.y][this.thread.x]',
+  '[this.thread.z][this.thread.y][this.thread.x]',
+];
 
 /** Runs `expr` over `length` elements of the named arrays (and scalar arguments), writing into `dst`. */
 function* map(
@@ -23,22 +28,24 @@ function* map(
   expr: string,
   dst: Float32Array,
 ): Step {
+  const r = cache.residency;
   const { width, rows } = rowsOf(length);
+  const dims = r.layoutOf(Object.values(arrays), length) ?? [width, rows];
+  const at = INDEX[dims.length - 1]!;
   const names = [...Object.keys(arrays), ...Object.keys(scalars)];
-  const body = expr.replace(/\$([a-zA-Z]+)/g, (_, v: string) => `${v}${AT}`);
-  const args: KernelVariable[] = [
-    ...Object.values(arrays).map((arr) => view(arr, 0, [width, rows])),
-    ...Object.values(scalars),
-  ];
+  const body = expr.replace(/\$([a-zA-Z]+)/g, (_, v: string) => `${v}${at}`);
+  const args: KernelVariable[] = [];
+  for (const arr of Object.values(arrays)) args.push(yield* r.arg(arr, 0, dims));
+  args.push(...Object.values(scalars));
   const out = yield cache.run(
     {
-      key: `${name} ${width}x${rows}`,
+      key: `${name} ${dims.join('x')}`,
       source: `function (${names.join(', ')}) {\n  return ${body};\n}`,
-      output: [width, rows],
+      output: dims,
     },
     args,
   );
-  storeResult(out, dst, 0, length);
+  yield* r.store(out, dst, 0, length);
 }
 
 type Grad = ElementwiseAttrs & { accumulate: boolean };
@@ -104,7 +111,10 @@ export function* dropoutForward(
   for (let i = 0; i < a.length; i++) u24[i] = raw[i]! >>> 8;
   const scalars = { threshold: Math.ceil(a.p * 2 ** 24), keep: 1 / (1 - a.p) };
   const m = '($u >= threshold ? keep : 0)';
+  // x is copied on the host when it aliases an output (the mask kernel would overwrite it first).
+  if (x === y || x === mask) yield* cache.residency.toHost(x, 'dropoutForward: x aliases an output');
   const xCopy = x === y || x === mask ? x.slice(0, a.length) : x;
+  cache.residency.transient(u24, xCopy === x ? u24 : xCopy);
   yield* map(cache, 'dropoutMask', a.length, { u: u24 }, scalars, m, mask);
   yield* map(cache, 'dropoutApply', a.length, { x: xCopy, u: u24 }, scalars, `$x * ${m}`, y);
 }
@@ -129,8 +139,12 @@ export function* sgdUpdate(
 ): Step {
   const scalars = { lr: a.lr, momentum: a.momentum, decay: a.weightDecay };
   const vNew = 'momentum * $v - decay * lr * $w - lr * $g';
+  // Both kernels read the old w and v: they are copied on the host first.
+  yield* cache.residency.toHost(w, 'sgdUpdate: w read by both kernels');
+  yield* cache.residency.toHost(v, 'sgdUpdate: v read by both kernels');
   const wOld = w.slice(0, a.length); // the v kernel must see w before the w kernel's result lands
   const vOld = v.slice(0, a.length);
+  cache.residency.transient(wOld, vOld);
   yield* map(cache, 'sgdW', a.length, { w: wOld, g, v: vOld }, scalars, `$w + (${vNew})`, w);
   yield* map(cache, 'sgdV', a.length, { w: wOld, g, v: vOld }, scalars, vNew, v);
 }

@@ -1,7 +1,8 @@
 import type { GemmAttrs } from '@alexnet/tensor';
 import type { Step } from '../drive.js';
 import type { KernelCache } from '../kernel-cache.js';
-import { forEachRow, view } from '../views.js';
+import { none } from '../residency.js';
+import { forEachRow } from '../views.js';
 
 /**
  * Widest output a kernel writes at once: GL modes store a kernel's [n, m] output as an n × m texture,
@@ -39,10 +40,14 @@ export function* gemm(
     }
     return ${readC ? 'alpha * s + beta * c[i][j]' : 'alpha * s'};
   }`;
-  const a = view(A, g.offsetA ?? 0, [lda, transA ? k : m]);
-  const b = view(B, g.offsetB ?? 0, [ldb, transB ? n : k]);
+  const r = cache.residency;
+  const a = yield* r.arg(A, g.offsetA ?? 0, [lda, transA ? k : m]);
+  const b = yield* r.arg(B, g.offsetB ?? 0, [ldb, transB ? n : k]);
   // When beta = 0 the kernel ignores c: pass a one-element view rather than C (which may hold NaN).
-  const c = readC ? view(C, offC, [ldc, m]) : view(new Float32Array(1), 0, [1, 1]);
+  const c = readC ? yield* r.arg(C, offC, [ldc, m]) : none([1, 1]);
+  // C stays on the device when one kernel writes all of it; ldc ≠ n, an offset, a C longer than m·n,
+  // or column blocks (n > 8192) write rows into place on the host.
+  const whole = n <= MAX_OUTPUT_WIDTH && offC === 0 && ldc === n && C.length === m * n;
   for (let j0 = 0; j0 < n; j0 += MAX_OUTPUT_WIDTH) {
     const width = Math.min(MAX_OUTPUT_WIDTH, n - j0);
     const out = yield cache.run(
@@ -54,8 +59,13 @@ export function* gemm(
       },
       [a, b, c, g.alpha, g.beta, j0],
     );
-    forEachRow(out, (row, i) => {
-      C.set(row.length === width ? row : row.subarray(0, width), offC + i * ldc + j0);
-    });
+    if (whole) yield* r.store(out, C, 0, m * n);
+    else {
+      yield* r.storeRows(out, C, (v) =>
+        forEachRow(v, (row, i) => {
+          C.set(row.length === width ? row : row.subarray(0, width), offC + i * ldc + j0);
+        }),
+      );
+    }
   }
 }

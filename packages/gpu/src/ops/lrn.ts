@@ -1,7 +1,7 @@
 import type { AccumulateAttr, LrnAttrs } from '@alexnet/tensor';
 import type { Step } from '../drive.js';
 import type { KernelCache } from '../kernel-cache.js';
-import { storeResult, view } from '../views.js';
+import { none } from '../residency.js';
 
 /*
  * Local response normalisation across channels on [w, h, n·c] views. Each thread walks its own
@@ -41,7 +41,7 @@ export function* lrnForward(
   const dims = [a.w, a.h, a.n * a.c];
   const len = a.n * a.c * a.h * a.w;
   const sq = 'x[zj][this.thread.y][this.thread.x] * x[zj][this.thread.y][this.thread.x]';
-  const xv = view(x, 0, dims);
+  const r = cache.residency;
   const scaleOut = yield cache.run(
     {
       key: `lrnForward scale ${shapeKey(a)}`,
@@ -51,7 +51,7 @@ export function* lrnForward(
       output: dims,
       constants: consts(a),
     },
-    [xv, a.alpha, a.k],
+    [yield* r.arg(x, 0, dims), a.alpha, a.k],
   );
   const yOut = yield cache.run(
     {
@@ -62,10 +62,10 @@ export function* lrnForward(
       output: dims,
       constants: consts(a),
     },
-    [xv, a.alpha, a.k, a.beta],
+    [yield* r.arg(x, 0, dims), a.alpha, a.k, a.beta],
   );
-  storeResult(scaleOut, scale, 0, len);
-  storeResult(yOut, y, 0, len);
+  yield* r.store(scaleOut, scale, 0, len);
+  yield* r.store(yOut, y, 0, len);
 }
 
 /** dx_i = dy_i·scale_i^(−beta) − 2·alpha·beta·x_i·Σ_{j∈window(i)} dy_j·y_j/scale_j. */
@@ -80,6 +80,7 @@ export function* lrnBackward(
 ): Step {
   const dims = [a.w, a.h, a.n * a.c];
   const at = '[this.thread.y][this.thread.x]';
+  const r = cache.residency;
   const out = yield cache.run(
     {
       key: `lrnBackward ${shapeKey(a)} ${a.accumulate ? 'acc' : ''}`,
@@ -91,14 +92,14 @@ export function* lrnBackward(
       constants: consts(a),
     },
     [
-      view(x, 0, dims),
-      view(y, 0, dims),
-      view(scale, 0, dims),
-      view(dy, 0, dims),
-      a.accumulate ? view(dx, 0, dims) : view(new Float32Array(1), 0, [1, 1, 1]),
+      yield* r.arg(x, 0, dims),
+      yield* r.arg(y, 0, dims),
+      yield* r.arg(scale, 0, dims),
+      yield* r.arg(dy, 0, dims),
+      a.accumulate ? yield* r.arg(dx, 0, dims) : none([1, 1, 1]),
       a.alpha,
       a.beta,
     ],
   );
-  storeResult(out, dx, 0, a.n * a.c * a.h * a.w);
+  yield* r.store(out, dx, 0, a.n * a.c * a.h * a.w);
 }

@@ -1,7 +1,7 @@
 import { type AccumulateAttr, type PoolAttrs, poolOutputShape } from '@alexnet/tensor';
 import type { Step } from '../drive.js';
 import type { KernelCache } from '../kernel-cache.js';
-import { storeResult, view } from '../views.js';
+import { none } from '../residency.js';
 
 /*
  * Max pooling on [w, h, n·c] views (z = n·c needs no decoding). The arg-max is the first maximum in
@@ -18,6 +18,7 @@ const shapeKey = (a: PoolAttrs) => `${a.n}x${a.c}x${a.h}x${a.w} z${a.size} s${a.
 
 export function* maxPoolForward(cache: KernelCache, x: Float32Array, y: Float32Array, a: PoolAttrs): Step {
   const K = consts(a);
+  const r = cache.residency;
   const out = yield cache.run(
     {
       key: `maxPoolForward ${shapeKey(a)}`,
@@ -47,9 +48,9 @@ export function* maxPoolForward(cache: KernelCache, x: Float32Array, y: Float32A
       output: [K.OW, K.OH, a.n * a.c],
       constants: K,
     },
-    [view(x, 0, [a.w, a.h, a.n * a.c])],
+    [yield* r.arg(x, 0, [a.w, a.h, a.n * a.c])],
   );
-  storeResult(out, y, 0, a.n * a.c * K.OH * K.OW);
+  yield* r.store(out, y, 0, a.n * a.c * K.OH * K.OW);
 }
 
 export function* maxPoolBackward(
@@ -60,6 +61,7 @@ export function* maxPoolBackward(
   a: PoolAttrs & AccumulateAttr,
 ): Step {
   const K = consts(a);
+  const r = cache.residency;
   const out = yield cache.run(
     {
       key: `maxPoolBackward ${shapeKey(a)} ${a.accumulate ? 'acc' : ''}`,
@@ -109,10 +111,10 @@ export function* maxPoolBackward(
       constants: K,
     },
     [
-      view(x, 0, [a.w, a.h, a.n * a.c]),
-      view(dy, 0, [K.OW, K.OH, a.n * a.c]),
-      a.accumulate ? view(dx, 0, [a.w, a.h, a.n * a.c]) : view(new Float32Array(1), 0, [1, 1, 1]),
+      yield* r.arg(x, 0, [a.w, a.h, a.n * a.c]),
+      yield* r.arg(dy, 0, [K.OW, K.OH, a.n * a.c]),
+      a.accumulate ? yield* r.arg(dx, 0, [a.w, a.h, a.n * a.c]) : none([1, 1, 1]),
     ],
   );
-  storeResult(out, dx, 0, a.n * a.c * a.h * a.w);
+  yield* r.store(out, dx, 0, a.n * a.c * a.h * a.w);
 }

@@ -2,7 +2,6 @@ import { ArgumentError, type SoftmaxAttrs, type SoftmaxCrossEntropyAttrs } from 
 import type { KernelOutput } from 'gpu.js';
 import type { Step } from '../drive.js';
 import type { KernelCache } from '../kernel-cache.js';
-import { flatResult, storeResult, view } from '../views.js';
 
 /*
  * Softmax rows on a [classes, n] view: one kernel computes each row's log Σ exp (max subtracted
@@ -33,12 +32,13 @@ function* logSumExp(
       output: [a.n],
       constants: { K: a.classes },
     },
-    [view(x, 0, [a.classes, a.n])],
+    [yield* cache.residency.arg(x, 0, [a.classes, a.n])],
   );
-  return flatResult(out, a.n);
+  return cache.residency.temp(out, a.n);
 }
 
 export function* softmax(cache: KernelCache, x: Float32Array, y: Float32Array, a: SoftmaxAttrs): Step {
+  const r = cache.residency;
   const lse = yield* logSumExp(cache, x, a);
   const out = yield cache.run(
     {
@@ -48,9 +48,9 @@ export function* softmax(cache: KernelCache, x: Float32Array, y: Float32Array, a
       }`,
       output: [a.classes, a.n],
     },
-    [view(x, 0, [a.classes, a.n]), view(lse, 0, [a.n])],
+    [yield* r.arg(x, 0, [a.classes, a.n]), yield* r.arg(lse, 0, [a.n])],
   );
-  storeResult(out, y, 0, a.n * a.classes);
+  yield* r.store(out, y, 0, a.n * a.classes);
 }
 
 /** loss_r = lse_r − z_r[label_r] ; dlogits = (softmax − onehot(label))·gradScale. */
@@ -62,17 +62,18 @@ export function* softmaxCrossEntropy(
   dlogits: Float32Array,
   a: SoftmaxCrossEntropyAttrs,
 ): Step {
-  for (let r = 0; r < a.n; r++) {
-    const label = labels[r]!;
+  const r = cache.residency;
+  // Labels are checked on the host (a class index out of range is an error, not a wrong loss).
+  yield* r.toHost(labels, 'softmaxCrossEntropy: labels checked on the host');
+  for (let i = 0; i < a.n; i++) {
+    const label = labels[i]!;
     if (!Number.isInteger(label) || label < 0 || label >= a.classes) {
       throw new ArgumentError(
-        `softmaxCrossEntropy: label ${label} of example ${r} is not a class index in [0, ${a.classes})`,
+        `softmaxCrossEntropy: label ${label} of example ${i} is not a class index in [0, ${a.classes})`,
       );
     }
   }
   const lse = yield* logSumExp(cache, logits, a);
-  const x = view(logits, 0, [a.classes, a.n]);
-  const lab = view(labels, 0, [a.n]);
   const lossOut = yield cache.run(
     {
       key: `softmaxCrossEntropy loss ${a.n}x${a.classes}`,
@@ -82,7 +83,7 @@ export function* softmaxCrossEntropy(
       }`,
       output: [a.n],
     },
-    [x, lab, view(lse, 0, [a.n])],
+    [yield* r.arg(logits, 0, [a.classes, a.n]), yield* r.arg(labels, 0, [a.n]), yield* r.arg(lse, 0, [a.n])],
   );
   const dOut = yield cache.run(
     {
@@ -95,8 +96,13 @@ export function* softmaxCrossEntropy(
       }`,
       output: [a.classes, a.n],
     },
-    [x, lab, view(lse, 0, [a.n]), a.gradScale],
+    [
+      yield* r.arg(logits, 0, [a.classes, a.n]),
+      yield* r.arg(labels, 0, [a.n]),
+      yield* r.arg(lse, 0, [a.n]),
+      a.gradScale,
+    ],
   );
-  storeResult(lossOut, loss, 0, a.n);
-  storeResult(dOut, dlogits, 0, a.n * a.classes);
+  yield* r.store(lossOut, loss, 0, a.n);
+  yield* r.store(dOut, dlogits, 0, a.n * a.classes);
 }
