@@ -65,6 +65,14 @@ export function registeredBackends(): string[] {
 async function loadKnownProvider(kind: string): Promise<BackendProvider | string> {
   const spec = KNOWN_BACKEND_PACKAGES[kind];
   if (!spec) return `no backend package is known for '${kind}'`;
+  return loadBackendPackage(spec);
+}
+
+/**
+ * Imports the package `spec` and registers its `backendProvider`; returns why not as a string
+ * ('… is not installed', '… failed to load: …'). Exported for tests (not from the package index).
+ */
+export async function loadBackendPackage(spec: string): Promise<BackendProvider | string> {
   try {
     const { createRequire } = await import('node:module');
     const { pathToFileURL } = await import('node:url');
