@@ -99,7 +99,8 @@ const CASES: { name: string; config: AlexNetConfigInput; opset?: number; twoDevi
 describe('exportOnnx → onnxruntime-node', () => {
   for (const c of CASES) {
     it(`${c.name}: logits agree within 1e-4`, async (ctx) => {
-      if (c.twoDevices && !pair) ctx.skip();
+      if (c.twoDevices && !pair)
+        ctx.skip('needs native:0 and native:1 (@alexnet/native is unavailable here)');
       const config = { classes: 10, seed: 1, ...c.config, input: INPUT };
       const net = createAlexNet(config, { devices: c.twoDevices ? pair! : device, init: 'he' });
       try {
