@@ -49,7 +49,7 @@ export function compareChartSpec(result: CompareResult): TopLevelSpec {
         type: 'nominal',
         sort: order,
         scale: { range: ['#1f4e9c', '#c03a2b'] },
-        legend: { orient: 'top-right', title: null },
+        legend: { orient: 'top-right', title: null, labelLimit: 400 },
       },
       strokeDash: {
         field: 'variant',
@@ -61,7 +61,7 @@ export function compareChartSpec(result: CompareResult): TopLevelSpec {
             [6, 4],
           ],
         },
-        legend: { orient: 'top-right', title: null },
+        legend: { orient: 'top-right', title: null, labelLimit: 400 },
       },
       detail: { field: 'run', type: 'nominal' },
     },
