@@ -102,45 +102,30 @@ for (const mode of modes) {
     });
     afterAll(() => gpu?.dispose());
 
-    it('fc6 gemm forward (x·Wᵀ, W has 37.7 M elements) matches float64 on every output', async () => {
-      const m = 2;
-      const x = weyl(m * I, 2);
+    /** a [m×k] times fc6's weight (transposed or not) on the device vs float64, every output. */
+    async function checkFc6Gemm(m: number, k: number, n: number, transB: boolean, seed: number) {
+      const a = weyl(m * k, seed);
       const w = gpu.alloc(O * I);
-      const xb = gpu.alloc(m * I);
-      const yb = gpu.alloc(m * O);
+      const ab = gpu.alloc(m * k);
+      const cb = gpu.alloc(m * n);
       gpu.write(w, weight);
-      gpu.write(xb, x);
-      gpu.fill(yb, Number.NaN);
-      gpu.kernels.gemm(
-        { a: xb, b: w, c: yb },
-        { transA: false, transB: true, m, n: O, k: I, alpha: 1, beta: 0 },
-      );
-      const got = await gpu.read(yb);
-      const want = new Float64Array(m * O);
-      gemm(x, weight, want, { transB: true, m, n: O, k: I });
-      // Rows o ≥ 1821 start beyond 2^24; a flat index there reads the wrong weights (error ~1).
+      gpu.write(ab, a);
+      gpu.fill(cb, Number.NaN);
+      gpu.kernels.gemm({ a: ab, b: w, c: cb }, { transA: false, transB, m, n, k, alpha: 1, beta: 0 });
+      const got = await gpu.read(cb);
+      const want = new Float64Array(m * n);
+      gemm(a, weight, want, { transB, m, n, k });
       expect(maxRelError(got, want)).toBeLessThan(1e-4);
-      for (const b of [w, xb, yb]) gpu.free(b);
+      for (const b of [w, ab, cb]) gpu.free(b);
+    }
+
+    it('fc6 gemm forward (x·Wᵀ, W has 37.7 M elements) matches float64 on every output', async () => {
+      // Rows o ≥ 1821 start beyond 2^24; a flat index there reads the wrong weights (error ~1).
+      await checkFc6Gemm(2, I, O, true, 2);
     });
 
     it('fc6 gemm backward data (dy·W) matches float64 on every output', async () => {
-      const m = 1;
-      const dy = weyl(m * O, 3);
-      const w = gpu.alloc(O * I);
-      const dyb = gpu.alloc(m * O);
-      const dxb = gpu.alloc(m * I);
-      gpu.write(w, weight);
-      gpu.write(dyb, dy);
-      gpu.fill(dxb, Number.NaN);
-      gpu.kernels.gemm(
-        { a: dyb, b: w, c: dxb },
-        { transA: false, transB: false, m, n: I, k: O, alpha: 1, beta: 0 },
-      );
-      const got = await gpu.read(dxb);
-      const want = new Float64Array(m * I);
-      gemm(dy, weight, want, { transB: false, m, n: I, k: O });
-      expect(maxRelError(got, want)).toBeLessThan(1e-4);
-      for (const b of [w, dyb, dxb]) gpu.free(b);
+      await checkFc6Gemm(1, O, I, false, 3);
     });
 
     it('sgdUpdate over 2^24 + 1,000,003 elements is right beyond 2^24', async () => {
