@@ -29,6 +29,13 @@ AX_EXPORT int ax_force_simd_path(const char *name);
 AX_EXPORT ax_pool *ax_pool_create(int nthreads, int first_cpu);
 AX_EXPORT void ax_pool_destroy(ax_pool *pool);
 AX_EXPORT int ax_pool_threads(const ax_pool *pool);
+/**
+ * How the pool's convolutions use its threads (conv.c): AX_CONV_SPLIT_AUTO (default), or forced —
+ * over each GEMM and im2col step, or over the batch's images. For benchmarks; returns 0 for a bad mode.
+ */
+enum { AX_CONV_SPLIT_AUTO = 0, AX_CONV_SPLIT_GEMM = 1, AX_CONV_SPLIT_IMAGES = 2 };
+AX_EXPORT int ax_pool_set_conv_split(ax_pool *pool, int mode);
+AX_EXPORT int ax_pool_conv_split(const ax_pool *pool);
 
 /* ---- GEMM and convolution (gemm.c, conv.c) ---------------------------------------------------- */
 

@@ -6,8 +6,8 @@
  *   backward-data    col   = W_gᵀ · dy_g, then col2im  (scatter-add back to pixels)
  *   backward-filter  dW_g += dy_g · colᵀ               (og × nb·P)·(nb·P × K)
  * Chunking images (nb > 1) matters for the 13×13 layers: one image gives P = 169 columns, too few
- * to split over threads or to amortise packing W; nb images give nb·169. The GEMM is threaded;
- * im2col/col2im are parallel over channels.
+ * to split over threads or to amortise packing W; nb images give nb·169. How the threads share the
+ * work — over the batch's images, or over each step — is chosen per call (split_by_images below).
  */
 #include <string.h>
 
@@ -137,7 +137,7 @@ typedef struct {
   float *col, *packed; /* K × nb·P patches; og × nb·P output/gradient (only when nb_max > 1) */
 } plan_t;
 
-static plan_t plan(ax_pool *pool, int c, int h, int wd, int outC, int kh, int kw, int stride, int pad, int groups,
+static plan_t plan(ax_exec e, int c, int h, int wd, int outC, int kh, int kw, int stride, int pad, int groups,
                    int n) {
   plan_t p = {.g = geometry(c, h, wd, kh, kw, stride, pad, groups), .og = outC / groups};
   p.K = (int64_t)p.g.cg * kh * kw;
@@ -145,20 +145,20 @@ static plan_t plan(ax_pool *pool, int c, int h, int wd, int outC, int kh, int kw
   p.xs = (int64_t)c * h * wd;
   p.ys = (int64_t)outC * p.P;
   p.nb_max = chunk_images(p.P, n);
-  p.col = ax_scratch(pool, 0, AX_SLOT_CONV, sizeof(float) * p.K * p.P * p.nb_max);
-  p.packed = p.nb_max > 1 ? ax_scratch(pool, 0, AX_SLOT_CONV_OUT, sizeof(float) * p.og * p.P * p.nb_max) : NULL;
+  p.col = ax_exec_scratch(e, AX_SLOT_CONV, sizeof(float) * p.K * p.P * p.nb_max);
+  p.packed = p.nb_max > 1 ? ax_exec_scratch(e, AX_SLOT_CONV_OUT, sizeof(float) * p.og * p.P * p.nb_max) : NULL;
   return p;
 }
 
-static void im2col(ax_pool *pool, const geom_t *g, const float *x, int64_t image_stride, int nb, float *col) {
+static void im2col(ax_exec e, const geom_t *g, const float *x, int64_t image_stride, int nb, float *col) {
   im2col_t t = {g, x, image_stride, nb, col};
-  ax_parallel_for(pool, g->cg, 1, im2col_task, &t);
+  ax_exec_for(e, g->cg, 1, im2col_task, &t);
 }
 
-static void reorder(ax_pool *pool, float *packed, float *nchw, int64_t image_stride, int64_t P, int nb, int rows,
+static void reorder(ax_exec e, float *packed, float *nchw, int64_t image_stride, int64_t P, int nb, int rows,
                     int to_nchw) {
   reorder_t t = {packed, nchw, image_stride, P, nb, to_nchw};
-  ax_parallel_for(pool, rows, 4, reorder_task, &t);
+  ax_exec_for(e, rows, 4, reorder_task, &t);
 }
 
 typedef struct {
@@ -178,28 +178,156 @@ static void add_bias_task(void *ctx, int64_t begin, int64_t end, int thread) {
   }
 }
 
-void ax_conv2d_forward(ax_pool *pool, const float *x, const float *w, const float *bias, float *y, int n, int c,
-                       int h, int wd, int outC, int kh, int kw, int stride, int pad, int groups) {
-  const plan_t p = plan(pool, c, h, wd, outC, kh, kw, stride, pad, groups, n);
+/*
+ * Two ways to use the threads. 'gemm': images go one chunk after another and each step (im2col, GEMM,
+ * col2im) is a parallel loop of the pool — the only way when a batch has fewer images than threads.
+ * 'images': each thread takes a contiguous share of the batch and runs the same steps serially on its
+ * own scratch — one parallel loop per call instead of several per chunk, no barrier in between, and
+ * each thread's data stays in its own cache. For the small layers of the CIFAR-10 net the loops of
+ * 'gemm' are 20–100 µs each, so their barriers cost as much as the work.
+ * The pool's conv-split setting (ax_pool_set_conv_split) can force one, for benchmarks; by default
+ * 'images' runs whenever the batch splits evenly over the threads or has ≥ 4 images per thread.
+ */
+static int split_by_images(ax_pool *pool, int n) {
+  const int threads = ax_pool_threads(pool);
+  if (threads < 2 || n < threads) return 0;
+  switch (ax_pool_conv_split(pool)) {
+    case AX_CONV_SPLIT_GEMM:
+      return 0;
+    case AX_CONV_SPLIT_IMAGES:
+      return 1;
+    default:
+      return n % threads == 0 || n >= 4 * threads;
+  }
+}
+
+/** What a pass over images [i0, i1) needs; the three passes' image tasks read it. */
+typedef struct {
+  ax_pool *pool;
+  int c, h, wd, outC, kh, kw, stride, pad, groups, n;
+  const float *x, *w, *dy;
+  float *y, *dx, *dw;
+  float **partials; /* backward-filter, split over images: each thread's dW (NULL: the thread had no images) */
+} pass_t;
+
+static void forward_images(ax_exec e, const pass_t *a, int i0, int i1) {
+  const plan_t p = plan(e, a->c, a->h, a->wd, a->outC, a->kh, a->kw, a->stride, a->pad, a->groups, i1 - i0);
   const geom_t g = p.g;
   const int og = p.og, nb_max = p.nb_max;
   const int64_t K = p.K, P = p.P, xs = p.xs, ys = p.ys;
-  float *col = p.col, *out = p.packed;
-  for (int i = 0; i < n; i += nb_max) {
-    const int nb = n - i < nb_max ? n - i : nb_max;
-    for (int gi = 0; gi < groups; gi++) {
-      im2col(pool, &g, x + i * xs + (int64_t)gi * g.cg * h * wd, xs, nb, col);
-      float *dst = y + i * ys + (int64_t)gi * og * P;
+  for (int i = i0; i < i1; i += nb_max) {
+    const int nb = i1 - i < nb_max ? i1 - i : nb_max;
+    for (int gi = 0; gi < a->groups; gi++) {
+      im2col(e, &g, a->x + i * xs + (int64_t)gi * g.cg * a->h * a->wd, xs, nb, p.col);
+      const float *w = a->w + (int64_t)gi * og * K;
+      float *dst = a->y + i * ys + (int64_t)gi * og * P;
       if (nb == 1) { /* one image: the GEMM writes the NCHW rows directly */
-        ax_sgemm(pool, 0, 0, og, (int)P, (int)K, 1.0, w + (int64_t)gi * og * K, (int)K, col, (int)P, 0.0, dst, (int)P);
+        ax_sgemm_exec(e, 0, 0, og, (int)P, (int)K, 1.0, w, (int)K, p.col, (int)P, 0.0, dst, (int)P);
       } else {
-        ax_sgemm(pool, 0, 0, og, (int)(nb * P), (int)K, 1.0, w + (int64_t)gi * og * K, (int)K, col, (int)(nb * P),
-                 0.0, out, (int)(nb * P));
-        reorder(pool, out, dst, ys, P, nb, og, 1);
+        ax_sgemm_exec(e, 0, 0, og, (int)(nb * P), (int)K, 1.0, w, (int)K, p.col, (int)(nb * P), 0.0, p.packed,
+                      (int)(nb * P));
+        reorder(e, p.packed, dst, ys, P, nb, og, 1);
       }
     }
   }
+}
+
+static void backward_data_images(ax_exec e, const pass_t *a, int i0, int i1) {
+  const plan_t p = plan(e, a->c, a->h, a->wd, a->outC, a->kh, a->kw, a->stride, a->pad, a->groups, i1 - i0);
+  const geom_t g = p.g;
+  const int og = p.og, nb_max = p.nb_max;
+  const int64_t K = p.K, P = p.P, xs = p.xs, ys = p.ys;
+  for (int i = i0; i < i1; i += nb_max) {
+    const int nb = i1 - i < nb_max ? i1 - i : nb_max;
+    for (int gi = 0; gi < a->groups; gi++) {
+      const float *src = a->dy + i * ys + (int64_t)gi * og * P;
+      if (nb > 1) {
+        reorder(e, p.packed, (float *)src, ys, P, nb, og, 0);
+        src = p.packed;
+      }
+      ax_sgemm_exec(e, 1, 0, (int)K, (int)(nb * P), og, 1.0, a->w + (int64_t)gi * og * K, (int)K, src, (int)(nb * P),
+                    0.0, p.col, (int)(nb * P));
+      col2im_t t = {&g, p.col, a->dx + i * xs + (int64_t)gi * g.cg * a->h * a->wd, xs, nb};
+      ax_exec_for(e, g.cg, 1, col2im_task, &t);
+    }
+  }
+}
+
+/** dw = (first ? 0 : dw) + Σ over images [i0, i1) of the filter gradient. */
+static void backward_filter_images(ax_exec e, const pass_t *a, int i0, int i1, float *dw, int first) {
+  const plan_t p = plan(e, a->c, a->h, a->wd, a->outC, a->kh, a->kw, a->stride, a->pad, a->groups, i1 - i0);
+  const geom_t g = p.g;
+  const int og = p.og, nb_max = p.nb_max;
+  const int64_t K = p.K, P = p.P, xs = p.xs, ys = p.ys;
+  for (int i = i0; i < i1; i += nb_max) {
+    const int nb = i1 - i < nb_max ? i1 - i : nb_max;
+    for (int gi = 0; gi < a->groups; gi++) {
+      im2col(e, &g, a->x + i * xs + (int64_t)gi * g.cg * a->h * a->wd, xs, nb, p.col);
+      const float *src = a->dy + i * ys + (int64_t)gi * og * P;
+      if (nb > 1) {
+        reorder(e, p.packed, (float *)src, ys, P, nb, og, 0);
+        src = p.packed;
+      }
+      double beta = (i == i0 && first) ? 0.0 : 1.0;
+      ax_sgemm_exec(e, 0, 1, og, (int)K, (int)(nb * P), 1.0, src, (int)(nb * P), p.col, (int)(nb * P), beta,
+                    dw + (int64_t)gi * og * K, (int)K);
+    }
+  }
+}
+
+static void forward_task(void *ctx, int64_t begin, int64_t end, int thread) {
+  const pass_t *a = ctx;
+  forward_images(ax_on_thread(a->pool, thread), a, (int)begin, (int)end);
+}
+
+static void backward_data_task(void *ctx, int64_t begin, int64_t end, int thread) {
+  const pass_t *a = ctx;
+  backward_data_images(ax_on_thread(a->pool, thread), a, (int)begin, (int)end);
+}
+
+static void backward_filter_task(void *ctx, int64_t begin, int64_t end, int thread) {
+  const pass_t *a = ctx;
+  const int64_t elems = (int64_t)a->outC * (a->c / a->groups) * a->kh * a->kw;
+  float *dw = ax_scratch(a->pool, thread, AX_SLOT_CONV_DW, sizeof(float) * elems);
+  backward_filter_images(ax_on_thread(a->pool, thread), a, (int)begin, (int)end, dw, 1);
+  a->partials[thread] = dw;
+}
+
+typedef struct {
+  float *dw;
+  float *const *partials;
+  int threads, accumulate;
+} reduce_t;
+
+/* dw = (accumulate ? dw : 0) + Σ_t partial_t, threads in a fixed order: deterministic for a given count. */
+static void reduce_task(void *ctx, int64_t begin, int64_t end, int thread) {
+  (void)thread;
+  const reduce_t *r = ctx;
+  for (int64_t i = begin; i < end; i++) {
+    float sum = r->accumulate ? r->dw[i] : 0.0f;
+    for (int t = 0; t < r->threads; t++)
+      if (r->partials[t]) sum += r->partials[t][i];
+    r->dw[i] = sum;
+  }
+}
+
+static pass_t pass_args(ax_pool *pool, int n, int c, int h, int wd, int outC, int kh, int kw, int stride, int pad,
+                        int groups) {
+  pass_t a = {.pool = pool, .c = c, .h = h, .wd = wd, .outC = outC, .kh = kh, .kw = kw, .stride = stride,
+              .pad = pad, .groups = groups, .n = n};
+  return a;
+}
+
+void ax_conv2d_forward(ax_pool *pool, const float *x, const float *w, const float *bias, float *y, int n, int c,
+                       int h, int wd, int outC, int kh, int kw, int stride, int pad, int groups) {
+  pass_t a = pass_args(pool, n, c, h, wd, outC, kh, kw, stride, pad, groups);
+  a.x = x, a.w = w, a.y = y;
+  if (split_by_images(pool, n))
+    ax_parallel_for(pool, n, 1, forward_task, &a);
+  else
+    forward_images(ax_on_pool(pool), &a, 0, n);
   if (bias) {
+    const int64_t P = (int64_t)((h + 2 * pad - kh) / stride + 1) * ((wd + 2 * pad - kw) / stride + 1);
     bias_t t = {y, bias, P, outC};
     ax_parallel_for(pool, (int64_t)n * outC, 8, add_bias_task, &t);
   }
@@ -207,26 +335,13 @@ void ax_conv2d_forward(ax_pool *pool, const float *x, const float *w, const floa
 
 void ax_conv2d_backward_data(ax_pool *pool, const float *dy, const float *w, float *dx, int n, int c, int h,
                              int wd, int outC, int kh, int kw, int stride, int pad, int groups, int accumulate) {
-  const plan_t p = plan(pool, c, h, wd, outC, kh, kw, stride, pad, groups, n);
-  const geom_t g = p.g;
-  const int og = p.og, nb_max = p.nb_max;
-  const int64_t K = p.K, P = p.P, xs = p.xs, ys = p.ys;
-  float *col = p.col, *dyp = p.packed;
-  if (!accumulate) memset(dx, 0, sizeof(float) * (size_t)n * xs);
-  for (int i = 0; i < n; i += nb_max) {
-    const int nb = n - i < nb_max ? n - i : nb_max;
-    for (int gi = 0; gi < groups; gi++) {
-      const float *src = dy + i * ys + (int64_t)gi * og * P;
-      if (nb > 1) {
-        reorder(pool, dyp, (float *)src, ys, P, nb, og, 0);
-        src = dyp;
-      }
-      ax_sgemm(pool, 1, 0, (int)K, (int)(nb * P), og, 1.0, w + (int64_t)gi * og * K, (int)K, src, (int)(nb * P), 0.0,
-               col, (int)(nb * P));
-      col2im_t t = {&g, col, dx + i * xs + (int64_t)gi * g.cg * h * wd, xs, nb};
-      ax_parallel_for(pool, g.cg, 1, col2im_task, &t);
-    }
-  }
+  pass_t a = pass_args(pool, n, c, h, wd, outC, kh, kw, stride, pad, groups);
+  a.dy = dy, a.w = w, a.dx = dx;
+  if (!accumulate) memset(dx, 0, sizeof(float) * (size_t)n * c * h * wd);
+  if (split_by_images(pool, n))
+    ax_parallel_for(pool, n, 1, backward_data_task, &a);
+  else
+    backward_data_images(ax_on_pool(pool), &a, 0, n);
 }
 
 typedef struct {
@@ -253,26 +368,21 @@ static void dbias_task(void *ctx, int64_t begin, int64_t end, int thread) {
 void ax_conv2d_backward_filter(ax_pool *pool, const float *x, const float *dy, float *dw, float *dbias, int n,
                                int c, int h, int wd, int outC, int kh, int kw, int stride, int pad, int groups,
                                int accumulate) {
-  const plan_t p = plan(pool, c, h, wd, outC, kh, kw, stride, pad, groups, n);
-  const geom_t g = p.g;
-  const int og = p.og, nb_max = p.nb_max;
-  const int64_t K = p.K, P = p.P, xs = p.xs, ys = p.ys;
-  float *col = p.col, *dyp = p.packed;
-  for (int i = 0; i < n; i += nb_max) {
-    const int nb = n - i < nb_max ? n - i : nb_max;
-    for (int gi = 0; gi < groups; gi++) {
-      im2col(pool, &g, x + i * xs + (int64_t)gi * g.cg * h * wd, xs, nb, col);
-      const float *src = dy + i * ys + (int64_t)gi * og * P;
-      if (nb > 1) {
-        reorder(pool, dyp, (float *)src, ys, P, nb, og, 0);
-        src = dyp;
-      }
-      double beta = (i == 0 && !accumulate) ? 0.0 : 1.0;
-      ax_sgemm(pool, 0, 1, og, (int)K, (int)(nb * P), 1.0, src, (int)(nb * P), col, (int)(nb * P), beta,
-               dw + (int64_t)gi * og * K, (int)K);
-    }
+  pass_t a = pass_args(pool, n, c, h, wd, outC, kh, kw, stride, pad, groups);
+  a.x = x, a.dy = dy;
+  if (split_by_images(pool, n)) {
+    const int threads = ax_pool_threads(pool);
+    float *partials[threads]; /* threads ≤ cores: small */
+    for (int t = 0; t < threads; t++) partials[t] = NULL;
+    a.partials = partials;
+    ax_parallel_for(pool, n, 1, backward_filter_task, &a);
+    reduce_t r = {dw, partials, threads, accumulate};
+    ax_parallel_for(pool, (int64_t)outC * (c / groups) * kh * kw, 4096, reduce_task, &r);
+  } else {
+    backward_filter_images(ax_on_pool(pool), &a, 0, n, dw, !accumulate);
   }
   if (dbias) {
+    const int64_t P = (int64_t)((h + 2 * pad - kh) / stride + 1) * ((wd + 2 * pad - kw) / stride + 1);
     dbias_t t = {dy, dbias, n, outC, P, accumulate};
     ax_parallel_for(pool, outC, 4, dbias_task, &t);
   }

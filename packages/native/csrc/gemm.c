@@ -213,20 +213,26 @@ static void small_m_task(void *ctx, int64_t begin, int64_t end, int thread) {
 
 void ax_sgemm(ax_pool *pool, int transA, int transB, int M, int N, int K, double alpha, const float *A, int lda,
               const float *B, int ldb, double beta, float *C, int ldc) {
+  ax_sgemm_exec(ax_on_pool(pool), transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+void ax_sgemm_exec(ax_exec e, int transA, int transB, int M, int N, int K, double alpha, const float *A, int lda,
+                   const float *B, int ldb, double beta, float *C, int ldc) {
+  ax_pool *pool = e.pool;
   if (M <= 0 || N <= 0) return;
   if (beta != 1.0) {
     scale_t s = {C, N, ldc, (float)beta};
-    ax_parallel_for(pool, M, 64, scale_rows, &s);
+    ax_exec_for(e, M, 64, scale_rows, &s);
   }
   if (K <= 0 || alpha == 0.0) return;
   gemm_t g = {.s = path(), .transA = transA, .transB = transB, .M = M, .N = N, .K = K, .lda = lda, .ldb = ldb,
               .ldc = ldc, .A = A, .B = B, .C = C, .alpha = (float)alpha, .pool = pool};
   if (M <= SMALL_M) {
-    ax_parallel_for(pool, N, 256, small_m_task, &g);
+    ax_exec_for(e, N, 256, small_m_task, &g);
     return;
   }
   const int NR = g.s->nr, MR = g.s->mr;
-  const int threads = ax_pool_threads(pool);
+  const int threads = ax_exec_threads(e);
   /* Row blocks of at most MC_TILES·MR rows, as many as a multiple of the thread count, so every
      thread gets the same number of equally tall blocks (M = 384 on 2 threads: 4 × 96, not 144+144+96). */
   int64_t row_blocks = (M + (int64_t)MR * MC_TILES - 1) / ((int64_t)MR * MC_TILES);
@@ -239,12 +245,12 @@ void ax_sgemm(ax_pool *pool, int transA, int transB, int M, int N, int K, double
     int64_t panels = (g.nc + NR - 1) / NR;
     for (g.pc = 0; g.pc < K; g.pc += KC) {
       g.kc = K - g.pc < KC ? K - g.pc : KC;
-      g.Bp = ax_scratch(pool, 0, AX_SLOT_PACK_B, sizeof(float) * panels * NR * g.kc);
-      ax_parallel_for(pool, panels, 8, pack_b_panels, &g);
+      g.Bp = ax_exec_scratch(e, AX_SLOT_PACK_B, sizeof(float) * panels * NR * g.kc);
+      ax_exec_for(e, panels, 8, pack_b_panels, &g);
       if (row_blocks >= threads)
-        ax_parallel_for(pool, row_blocks, 1, rows_task, &g);
+        ax_exec_for(e, row_blocks, 1, rows_task, &g);
       else
-        ax_parallel_for(pool, panels, 1, cols_task, &g);
+        ax_exec_for(e, panels, 1, cols_task, &g);
     }
   }
 }

@@ -21,6 +21,11 @@ extern const ax_simd_t ax_simd_avx2;
 extern const ax_simd_t ax_simd_avx512;
 #endif
 
-/* scratch slots (pool.h ax_scratch) */
-enum { AX_SLOT_PACK_A = 0, AX_SLOT_TILE = 1, AX_SLOT_PACK_B = 2, AX_SLOT_CONV = 3, AX_SLOT_CONV_OUT = 4 };
+/* scratch slots (pool.h ax_scratch); AX_SLOT_CONV_DW holds a thread's filter-gradient partial sums */
+enum { AX_SLOT_PACK_A = 0, AX_SLOT_TILE = 1, AX_SLOT_PACK_B = 2, AX_SLOT_CONV = 3, AX_SLOT_CONV_OUT = 4, AX_SLOT_CONV_DW = 5 };
+
+#include "pool.h"
+/** ax_sgemm on an exec: the whole pool, or serially on one thread inside another parallel loop. */
+void ax_sgemm_exec(ax_exec e, int transA, int transB, int M, int N, int K, double alpha, const float *A, int lda,
+                   const float *B, int ldb, double beta, float *C, int ldc);
 #endif

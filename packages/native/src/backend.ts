@@ -22,7 +22,16 @@ export interface NativeBackendOptions {
   firstCpu?: number;
   /** Force a SIMD path for the whole process ('avx512' | 'avx2' | 'generic'), for tests and benchmarks. */
   simd?: 'avx512' | 'avx2' | 'generic';
+  /**
+   * How convolutions share the threads: over the batch's images (each thread runs whole images) or
+   * over each GEMM/im2col step of one image chunk. 'auto' (default): images when the batch splits
+   * evenly over the threads or has ≥ 4 images per thread, else gemm. For benchmarks and tests.
+   */
+  convSplit?: ConvSplit;
 }
+
+export type ConvSplit = 'auto' | 'gemm' | 'images';
+const CONV_SPLIT_MODES: Record<ConvSplit, number> = { auto: 0, gemm: 1, images: 2 };
 
 /** A convolution's geometry in the order the C functions take it (n, c, h, w, outC, kh, kw, stride, pad, groups). */
 function convArgs(
@@ -71,6 +80,8 @@ export class NativeBackend extends HostStorage implements BackendV1 {
   readonly capabilities: CapabilitiesV1;
   readonly kernels: KernelTableV1;
   readonly threads: number;
+  /** How convolutions share the threads (NativeBackendOptions.convSplit). */
+  readonly convSplit: ConvSplit;
   private readonly lib: NativeLibrary;
   private pool: unknown;
 
@@ -82,10 +93,18 @@ export class NativeBackend extends HostStorage implements BackendV1 {
     if (options.simd && !this.lib.forceSimdPath(options.simd)) {
       throw new ArgumentError(`native backend: this CPU cannot run the '${options.simd}' path`);
     }
+    const convSplit = options.convSplit ?? 'auto';
+    if (!Object.hasOwn(CONV_SPLIT_MODES, convSplit)) {
+      throw new ArgumentError(
+        `native backend: convSplit must be 'auto', 'gemm' or 'images', got '${String(options.convSplit)}'`,
+      );
+    }
     const threads = options.threads ?? defaultThreads();
     assertInteger(threads, 'native backend: threads', 1);
     this.pool = this.lib.poolCreate(threads, options.firstCpu ?? -1);
     this.threads = this.lib.poolThreads(this.pool);
+    this.lib.poolSetConvSplit(this.pool, CONV_SPLIT_MODES[convSplit]);
+    this.convSplit = convSplit;
     const simd = this.lib.simdPath() as string;
     this.capabilities = {
       precision: 'float32',

@@ -42,7 +42,12 @@ export interface ConformanceCase<K extends KernelName = KernelName> {
 const normal = (length: number, std = 1): BufferSpec => ({ length, fill: { kind: 'random', std } });
 const poison = (length: number): BufferSpec => ({ length, fill: { kind: 'poison' } });
 
-function conv(name: string, shapes: 'odd' | 'alexnet', a: ConvAttrs): ConformanceCase[] {
+/**
+ * Every case of one convolution geometry: forward (with and, for odd shapes, without bias) and both
+ * backward passes, overwriting and accumulating. Exported so a backend can test its own edge cases
+ * (e.g. how it splits a batch over threads) with the suite's runner.
+ */
+export function convCases(name: string, shapes: 'odd' | 'alexnet', a: ConvAttrs): ConformanceCase[] {
   const { outH, outW } = convOutputShape(a);
   const x = a.n * a.c * a.h * a.w;
   const w = a.outC * (a.c / a.groups) * a.kh * a.kw;
@@ -434,7 +439,7 @@ function channels(n: number, parts: number[], spatial: number, shapes: 'odd' | '
 export function oddCases(): ConformanceCase[] {
   return [
     ...gemmOdd(),
-    ...conv('2×6×7×9 → 4, 3×2 kernel, stride 2, pad 1, 2 groups', 'odd', {
+    ...convCases('2×6×7×9 → 4, 3×2 kernel, stride 2, pad 1, 2 groups', 'odd', {
       n: 2,
       c: 6,
       h: 7,
@@ -446,7 +451,7 @@ export function oddCases(): ConformanceCase[] {
       pad: 1,
       groups: 2,
     }),
-    ...conv('1×3×11×10 → 6, 5×5, stride 3, pad 2, 3 groups', 'odd', {
+    ...convCases('1×3×11×10 → 6, 5×5, stride 3, pad 2, 3 groups', 'odd', {
       n: 1,
       c: 3,
       h: 11,
@@ -458,7 +463,7 @@ export function oddCases(): ConformanceCase[] {
       pad: 2,
       groups: 3,
     }),
-    ...conv('3×5×4×4 → 7, 1×1', 'odd', {
+    ...convCases('3×5×4×4 → 7, 1×1', 'odd', {
       n: 3,
       c: 5,
       h: 4,
@@ -523,7 +528,7 @@ export function oddCases(): ConformanceCase[] {
 export function alexnetCases(n = 1): ConformanceCase[] {
   const lrnP = { size: 5, alpha: 1e-4, beta: 0.75, k: 2, groups: 2 };
   return [
-    ...conv(`conv1 ${n}×3×224×224 → 96, 11×11 s4 p2`, 'alexnet', {
+    ...convCases(`conv1 ${n}×3×224×224 → 96, 11×11 s4 p2`, 'alexnet', {
       n,
       c: 3,
       h: 224,
@@ -537,7 +542,7 @@ export function alexnetCases(n = 1): ConformanceCase[] {
     }),
     ...lrn(`lrn1 ${n}×96×55×55`, 'alexnet', { n, c: 96, h: 55, w: 55, ...lrnP }),
     ...pool(`pool1 ${n}×96×55×55`, 'alexnet', { n, c: 96, h: 55, w: 55, size: 3, stride: 2, pad: 0 }),
-    ...conv(`conv2 ${n}×96×27×27 → 256, 5×5 p2, 2 groups`, 'alexnet', {
+    ...convCases(`conv2 ${n}×96×27×27 → 256, 5×5 p2, 2 groups`, 'alexnet', {
       n,
       c: 96,
       h: 27,
@@ -551,7 +556,7 @@ export function alexnetCases(n = 1): ConformanceCase[] {
     }),
     ...lrn(`lrn2 ${n}×256×27×27`, 'alexnet', { n, c: 256, h: 27, w: 27, ...lrnP }),
     ...pool(`pool2 ${n}×256×27×27`, 'alexnet', { n, c: 256, h: 27, w: 27, size: 3, stride: 2, pad: 0 }),
-    ...conv(`conv3 ${n}×256×13×13 → 384, 3×3 p1`, 'alexnet', {
+    ...convCases(`conv3 ${n}×256×13×13 → 384, 3×3 p1`, 'alexnet', {
       n,
       c: 256,
       h: 13,
@@ -563,7 +568,7 @@ export function alexnetCases(n = 1): ConformanceCase[] {
       pad: 1,
       groups: 1,
     }),
-    ...conv(`conv4 ${n}×384×13×13 → 384, 3×3 p1, 2 groups`, 'alexnet', {
+    ...convCases(`conv4 ${n}×384×13×13 → 384, 3×3 p1, 2 groups`, 'alexnet', {
       n,
       c: 384,
       h: 13,
@@ -575,7 +580,7 @@ export function alexnetCases(n = 1): ConformanceCase[] {
       pad: 1,
       groups: 2,
     }),
-    ...conv(`conv5 ${n}×384×13×13 → 256, 3×3 p1, 2 groups`, 'alexnet', {
+    ...convCases(`conv5 ${n}×384×13×13 → 256, 3×3 p1, 2 groups`, 'alexnet', {
       n,
       c: 384,
       h: 13,
