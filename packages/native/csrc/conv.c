@@ -29,6 +29,17 @@ typedef struct {
   float *col; /* K × nb·P */
 } im2col_t;
 
+/* The output columns [lo, hi) whose input column ix = ox·stride − pad + kx lies inside [0, w): the
+   rest read padding. Hoisting this out of the pixel loops leaves branch-free copies (stride 1: memcpy). */
+static inline void valid_columns(const geom_t *g, int kx, int *lo, int *hi) {
+  int l = g->pad - kx > 0 ? (g->pad - kx + g->stride - 1) / g->stride : 0;
+  int h = (g->w - 1 + g->pad - kx) / g->stride + 1; /* floor for the non-negative numerator */
+  if (g->w - 1 + g->pad - kx < 0) h = 0;
+  if (h > g->outW) h = g->outW;
+  if (l > h) l = h;
+  *lo = l, *hi = h;
+}
+
 /* Rows of col for input channels [begin, end) of the group, all images of the chunk. */
 static void im2col_task(void *ctx, int64_t begin, int64_t end, int thread) {
   (void)thread;
@@ -41,6 +52,8 @@ static void im2col_task(void *ctx, int64_t begin, int64_t end, int thread) {
       for (int ky = 0; ky < g->kh; ky++)
         for (int kx = 0; kx < g->kw; kx++) {
           float *row = t->col + ((ic * g->kh + ky) * g->kw + kx) * ld + j * P;
+          int lo, hi;
+          valid_columns(g, kx, &lo, &hi);
           for (int oy = 0; oy < g->outH; oy++) {
             int iy = oy * g->stride - g->pad + ky;
             float *out = row + (int64_t)oy * g->outW;
@@ -49,10 +62,13 @@ static void im2col_task(void *ctx, int64_t begin, int64_t end, int thread) {
               continue;
             }
             const float *in = plane + (int64_t)iy * g->w;
-            for (int ox = 0; ox < g->outW; ox++) {
-              int ix = ox * g->stride - g->pad + kx;
-              out[ox] = (ix >= 0 && ix < g->w) ? in[ix] : 0.0f;
-            }
+            const int shift = kx - g->pad; /* column ix = ox·stride + shift */
+            for (int ox = 0; ox < lo; ox++) out[ox] = 0.0f;
+            if (g->stride == 1)
+              memcpy(out + lo, in + lo + shift, sizeof(float) * (size_t)(hi - lo));
+            else
+              for (int ox = lo; ox < hi; ox++) out[ox] = in[ox * g->stride + shift];
+            for (int ox = hi; ox < g->outW; ox++) out[ox] = 0.0f;
           }
         }
     }
@@ -78,14 +94,20 @@ static void col2im_task(void *ctx, int64_t begin, int64_t end, int thread) {
       for (int ky = 0; ky < g->kh; ky++)
         for (int kx = 0; kx < g->kw; kx++) {
           const float *row = t->col + ((ic * g->kh + ky) * g->kw + kx) * ld + j * P;
+          int lo, hi;
+          valid_columns(g, kx, &lo, &hi);
           for (int oy = 0; oy < g->outH; oy++) {
             int iy = oy * g->stride - g->pad + ky;
             if (iy < 0 || iy >= g->h) continue;
             float *out = plane + (int64_t)iy * g->w;
             const float *in = row + (int64_t)oy * g->outW;
-            for (int ox = 0; ox < g->outW; ox++) {
-              int ix = ox * g->stride - g->pad + kx;
-              if (ix >= 0 && ix < g->w) out[ix] += in[ox];
+            const int shift = kx - g->pad; /* column ix = ox·stride + shift */
+            if (g->stride == 1) {
+              float *o = out + lo + shift;
+              const float *i = in + lo;
+              for (int k = 0; k < hi - lo; k++) o[k] += i[k];
+            } else {
+              for (int ox = lo; ox < hi; ox++) out[ox * g->stride + shift] += in[ox];
             }
           }
         }
