@@ -8,11 +8,19 @@
  * (A packed MR rows at a time, k-major; B packed NR columns at a time, k-major).
  */
 typedef void (*ax_ukernel_fn)(int64_t kc, const float *Ap, const float *Bp, float *C, int64_t ldc, float alpha);
+/**
+ * The same tile with A read in place: row i of the tile is A + i·lda, contiguous in k. For GEMMs
+ * whose packed A block would serve only a few B panels (gemm.c: a_in_place), where packing A costs
+ * as much as the arithmetic.
+ */
+typedef void (*ax_ukernel_rows_fn)(int64_t kc, const float *A, int64_t lda, const float *Bp, float *C, int64_t ldc,
+                                   float alpha);
 
 typedef struct {
   const char *name;
   int mr, nr;
   ax_ukernel_fn kernel;
+  ax_ukernel_rows_fn kernel_rows;
 } ax_simd_t;
 
 extern const ax_simd_t ax_simd_generic;
@@ -21,8 +29,10 @@ extern const ax_simd_t ax_simd_avx2;
 extern const ax_simd_t ax_simd_avx512;
 #endif
 
-/* scratch slots (pool.h ax_scratch); AX_SLOT_CONV_DW holds a thread's filter-gradient partial sums */
-enum { AX_SLOT_PACK_A = 0, AX_SLOT_TILE = 1, AX_SLOT_PACK_B = 2, AX_SLOT_CONV = 3, AX_SLOT_CONV_OUT = 4, AX_SLOT_CONV_DW = 5 };
+/* scratch slots (pool.h ax_scratch); AX_SLOT_CONV_DW holds a thread's filter-gradient partial sums,
+   AX_SLOT_SWAP the transposed result of a swapped GEMM (gemm.c) */
+enum { AX_SLOT_PACK_A = 0, AX_SLOT_TILE = 1, AX_SLOT_PACK_B = 2, AX_SLOT_CONV = 3, AX_SLOT_CONV_OUT = 4, AX_SLOT_CONV_DW = 5,
+       AX_SLOT_SWAP = 6 };
 
 #include "pool.h"
 /** ax_sgemm on an exec: the whole pool, or serially on one thread inside another parallel loop. */

@@ -71,7 +71,7 @@ int main(int argc, char **argv) {
   int fails = 0, runs = 0;
   for (int pi = 0; pi < 3; pi++) {
     if (!ax_force_simd_path(paths[pi])) continue;
-    int shapes[][3] = {{1, 1, 1}, {2, 300, 77}, {4, 33, 1000}, {7, 5, 13}, {13, 33, 7}, {25, 70, 300}, {200, 97, 520}, {3, 4000, 9}, {150, 31, 1}};
+    int shapes[][3] = {{1, 1, 1}, {2, 300, 77}, {4, 33, 1000}, {7, 5, 13}, {13, 33, 7}, {25, 70, 300}, {200, 97, 520}, {3, 4000, 9}, {150, 31, 1}, {9, 50, 37}, {32, 300, 70}};
     for (unsigned s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
       for (int tA = 0; tA < 2; tA++)
         for (int tB = 0; tB < 2; tB++) {

@@ -218,6 +218,20 @@ function gemmOdd(): ConformanceCase[] {
       }
     }
   }
+  // Few rows against many columns, as a fully connected layer at a small batch (x·Wᵀ and x·W).
+  for (const transA of [false, true]) {
+    for (const transB of [true, false]) {
+      const [fm, fn, fk] = [9, 50, 37];
+      cases.push({
+        kernel: 'gemm',
+        name: `gemm ${transA ? 'T' : 'N'}${transB ? 'T' : 'N'} ${fm}×${fn}×${fk} beta=0.5 (few rows, many columns)`,
+        shapes: 'odd',
+        bufs: { a: normal(fm * fk), b: normal(fk * fn), c: normal(fm * fn) },
+        attrs: { transA, transB, m: fm, n: fn, k: fk, alpha: 1.5, beta: 0.5 },
+        outputs: ['c'],
+      });
+    }
+  }
   // Strided, offset sub-matrices (a block of a larger matrix), as a blocked caller would pass.
   cases.push({
     kernel: 'gemm',
