@@ -96,6 +96,7 @@ static int spin_until(int (*done)(ax_pool *, uint64_t), ax_pool *p, uint64_t arg
       int64_t t = now_ns();
       if (!deadline) deadline = t + AX_SPIN_NS;
       else if (t > deadline) return 0;
+      sched_yield(); /* free when the core is ours; on an oversubscribed machine it lets the thread we wait for run */
     }
     cpu_relax();
   }
