@@ -1,5 +1,6 @@
 import { ArgumentError, ShapeError, Tensor } from '@alexnet/tensor';
 import { describe, expect, it } from 'vitest';
+import { Linear } from './layers/linear.js';
 import { ReLU } from './layers/relu.js';
 import { f64Device } from './test-helpers.js';
 
@@ -38,5 +39,31 @@ describe('Layer (the shared checks)', () => {
     const dx = Tensor.fromArray(dev, [1, 2], [Number.NaN, Number.NaN]);
     layer.backward([null], [dx]);
     return dx.toArray().then((v) => expect([...v]).toEqual([0, 0]));
+  });
+});
+
+describe('parameter gradients', () => {
+  it('are allocated on first use (inference never holds them) and freed by dispose', async () => {
+    const dev = f64Device();
+    const live = () => dev.backend.memory().liveBuffers;
+    const x = Tensor.fromArray(dev, [2, 6], [1, -2, 3, 0.5, -1, 2, 0, 1, -1, 2, 0.25, -3]);
+    const y = Tensor.zeros(dev, [2, 4]);
+    const dy = Tensor.fromArray(dev, [2, 4], [1, 0, -1, 2, 0.5, 0.5, 1, -1]);
+    const base = live();
+    const layer = new Linear(dev, [6], { outFeatures: 4, name: 'fc' });
+    expect(live() - base).toBe(2); // weight and bias values only
+    layer.forward([x], [y]);
+    expect(live() - base).toBe(2); // inference: still no gradients
+    layer.backward([dy], [null]);
+    expect(live() - base).toBe(4); // the first backward allocated both gradients
+    const [w, b] = layer.params();
+    expect([...(await b!.grad.toArray())]).toEqual([1.5, 0.5, 0, 1]); // zero-filled, then accumulated
+    expect(w!.grad).toBe(w!.grad); // one tensor, not one per access
+    layer.dispose();
+    expect(live()).toBe(base);
+    const unused = new Linear(dev, [6], { outFeatures: 4, name: 'fc2' });
+    unused.dispose();
+    expect(live()).toBe(base);
+    expect(() => unused.params()[0]!.grad).toThrow('fc2.weight: gradient of a disposed layer');
   });
 });
