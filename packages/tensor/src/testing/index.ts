@@ -3,7 +3,14 @@
  * backend with the float64 reference, relative-error helpers, seeded test data and the gradient
  * checker. The vitest suite built on it is `@alexnet/tensor/testing/vitest`.
  */
-export { alexnetCases, type BufferSpec, type ConformanceCase, convCases, type Fill, oddCases } from './cases.js';
+export {
+  alexnetCases,
+  type BufferSpec,
+  type ConformanceCase,
+  convCases,
+  type Fill,
+  oddCases,
+} from './cases.js';
 export { describeMismatch, relativeError } from './compare.js';
 export {
   assertGradients,
