@@ -227,8 +227,10 @@ static int split_by_images(ax_pool *pool, int n) {
 typedef struct {
   ax_pool *pool;
   int c, h, wd, outC, kh, kw, stride, pad, groups, n;
-  const float *x, *w, *dy;
+  const float *x, *w, *dy, *bias;
   float *y, *dx, *dw;
+  const float *packed_w;   /* forward split over images: every group's filters, packed (ax_pack_a_all) */
+  int64_t packed_w_group;  /* floats per group in packed_w */
   float **partials; /* backward-filter, split over images: each thread's dW (NULL: the thread had no images) */
 } pass_t;
 
@@ -297,9 +299,82 @@ static void backward_filter_images(ax_exec e, const pass_t *a, int i0, int i1, f
   }
 }
 
+/* Implicit im2col: the patches of one image and group, gathered straight into GEMM panels. */
+typedef struct {
+  const geom_t *g;
+  const float *x; /* the image's first channel of the group */
+  float *row;     /* scratch: one patch row, at least nc rounded up to NR floats */
+  int NR;
+} patches_t;
+
+/* out[q − q0] = row k of the patch matrix at output pixels q ∈ [q0, q1), zero where it reads padding. */
+static void patch_row(const geom_t *g, const float *x, int64_t k, int64_t q0, int64_t q1, float *out) {
+  const int kx = (int)(k % g->kw), ky = (int)(k / g->kw % g->kh);
+  const float *plane = x + k / ((int64_t)g->kw * g->kh) * g->h * g->w;
+  const int shift = kx - g->pad; /* column ix = ox·stride + shift */
+  int lo, hi;
+  valid_columns(g, kx, &lo, &hi);
+  for (int64_t q = q0; q < q1;) {
+    const int oy = (int)(q / g->outW), ox0 = (int)(q % g->outW);
+    const int ox1 = q1 - q < g->outW - ox0 ? ox0 + (int)(q1 - q) : g->outW;
+    float *o = out + (q - q0) - ox0; /* o[ox] for this output row */
+    const int iy = oy * g->stride - g->pad + ky;
+    if (iy < 0 || iy >= g->h) {
+      memset(o + ox0, 0, sizeof(float) * (size_t)(ox1 - ox0));
+    } else {
+      const float *in = plane + (int64_t)iy * g->w;
+      const int a = lo < ox0 ? ox0 : lo > ox1 ? ox1 : lo;
+      const int b = hi < a ? a : hi > ox1 ? ox1 : hi;
+      for (int ox = ox0; ox < a; ox++) o[ox] = 0.0f;
+      if (g->stride == 1)
+        memcpy(o + a, in + a + shift, sizeof(float) * (size_t)(b - a));
+      else
+        for (int ox = a; ox < b; ox++) o[ox] = in[ox * g->stride + shift];
+      for (int ox = b; ox < ox1; ox++) o[ox] = 0.0f;
+    }
+    q += ox1 - ox0;
+  }
+}
+
+/* ax_pack_b_fn: rows [pc, pc+kc) × columns [j0, j0+nc) of the patch matrix as NR-wide panels. */
+static void pack_patches(void *ctx, int64_t pc, int64_t kc, int64_t j0, int64_t nc, float *Bp, int64_t stride) {
+  const patches_t *t = ctx;
+  const int NR = t->NR;
+  const int64_t panels = (nc + NR - 1) / NR;
+  for (int64_t q = nc; q < panels * NR; q++) t->row[q] = 0.0f; /* the last panel's padding */
+  for (int64_t p = 0; p < kc; p++) {
+    patch_row(t->g, t->x, pc + p, j0, j0 + nc, t->row);
+    float *dst = Bp + p * NR;
+    if (NR == 16) /* a constant size: the copy is two vector moves */
+      for (int64_t jr = 0; jr < panels; jr++) memcpy(dst + jr * stride, t->row + jr * 16, sizeof(float) * 16);
+    else
+      for (int64_t jr = 0; jr < panels; jr++) memcpy(dst + jr * stride, t->row + jr * NR, sizeof(float) * NR);
+  }
+}
+
+/*
+ * Forward over images [begin, end) on one thread, with the filters packed once for all threads
+ * (a->packed_w) and each image's patches gathered straight into GEMM panels: no patch matrix, no
+ * reorder of the output (the GEMM writes the image's NCHW rows), and the bias is where C starts.
+ */
 static void forward_task(void *ctx, int64_t begin, int64_t end, int thread) {
   const pass_t *a = ctx;
-  forward_images(ax_on_thread(a->pool, thread), a, (int)begin, (int)end);
+  const ax_exec e = ax_on_thread(a->pool, thread);
+  const geom_t g = geometry(a->c, a->h, a->wd, a->kh, a->kw, a->stride, a->pad, a->groups);
+  const int og = a->outC / a->groups, NR = ax_simd()->nr;
+  const int64_t K = (int64_t)g.cg * a->kh * a->kw, P = (int64_t)g.outH * g.outW;
+  const int64_t xs = (int64_t)a->c * a->h * a->wd, ys = (int64_t)a->outC * P;
+  float *row = ax_exec_scratch(e, AX_SLOT_CONV, sizeof(float) * (size_t)(P + NR));
+  for (int64_t i = begin; i < end; i++)
+    for (int gi = 0; gi < a->groups; gi++) {
+      float *dst = a->y + i * ys + (int64_t)gi * og * P;
+      for (int r = 0; r < og; r++) {
+        const float b = a->bias ? a->bias[gi * og + r] : 0.0f;
+        for (int64_t q = 0; q < P; q++) dst[r * P + q] = b;
+      }
+      patches_t t = {&g, a->x + i * xs + (int64_t)gi * g.cg * a->h * a->wd, row, NR};
+      ax_sgemm_packed(e, a->packed_w + gi * a->packed_w_group, og, (int)P, (int)K, pack_patches, &t, dst, (int)P);
+    }
 }
 
 static void backward_data_task(void *ctx, int64_t begin, int64_t end, int thread) {
@@ -343,11 +418,18 @@ static pass_t pass_args(ax_pool *pool, int n, int c, int h, int wd, int outC, in
 void ax_conv2d_forward(ax_pool *pool, const float *x, const float *w, const float *bias, float *y, int n, int c,
                        int h, int wd, int outC, int kh, int kw, int stride, int pad, int groups) {
   pass_t a = pass_args(pool, n, c, h, wd, outC, kh, kw, stride, pad, groups);
-  a.x = x, a.w = w, a.y = y;
-  if (split_by_images(pool, n))
+  a.x = x, a.w = w, a.y = y, a.bias = bias;
+  if (split_by_images(pool, n)) {
+    const int og = outC / groups, K = c / groups * kh * kw;
+    a.packed_w_group = ax_packed_a_floats(og, K);
+    float *packed = ax_scratch(pool, 0, AX_SLOT_CONV_W, sizeof(float) * (size_t)(a.packed_w_group * groups));
+    for (int gi = 0; gi < groups; gi++)
+      ax_pack_a_all(ax_on_pool(pool), w + (int64_t)gi * og * K, K, og, K, packed + gi * a.packed_w_group);
+    a.packed_w = packed;
     ax_parallel_for(pool, n, 1, forward_task, &a);
-  else
-    forward_images(ax_on_pool(pool), &a, 0, n);
+    return; /* the bias is already in */
+  }
+  forward_images(ax_on_pool(pool), &a, 0, n);
   if (bias) {
     const int64_t P = (int64_t)((h + 2 * pad - kh) / stride + 1) * ((wd + 2 * pad - kw) / stride + 1);
     bias_t t = {y, bias, P, outC};

@@ -11,7 +11,7 @@
 #include "gemm.h"
 #include "pool.h"
 
-enum { KC = 256, MC_TILES = 12, NC = 3072 };
+enum { KC = AX_GEMM_KC, MC_TILES = 12, NC = 3072 };
 
 static const ax_simd_t *simd;
 
@@ -24,12 +24,12 @@ static const ax_simd_t *detect(void) {
   return &ax_simd_generic;
 }
 
-static const ax_simd_t *path(void) {
+const ax_simd_t *ax_simd(void) {
   if (!simd) simd = detect();
   return simd;
 }
 
-const char *ax_simd_path(void) { return path()->name; }
+const char *ax_simd_path(void) { return ax_simd()->name; }
 
 int ax_force_simd_path(const char *name) {
   const ax_simd_t *best = detect();
@@ -284,7 +284,7 @@ void ax_sgemm_exec(ax_exec e, int transA, int transB, int M, int N, int K, doubl
     ax_exec_for(e, M, 64, scale_rows, &s);
   }
   if (K <= 0 || alpha == 0.0) return;
-  gemm_t g = {.s = path(), .transA = transA, .transB = transB, .M = M, .N = N, .K = K, .lda = lda, .ldb = ldb,
+  gemm_t g = {.s = ax_simd(), .transA = transA, .transB = transB, .M = M, .N = N, .K = K, .lda = lda, .ldb = ldb,
               .ldc = ldc, .A = A, .B = B, .C = C, .alpha = (float)alpha, .pool = pool};
   if (M <= SMALL_M) {
     ax_exec_for(e, N, 256, small_m_task, &g);

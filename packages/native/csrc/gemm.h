@@ -32,10 +32,30 @@ extern const ax_simd_t ax_simd_avx512;
 /* scratch slots (pool.h ax_scratch); AX_SLOT_CONV_DW holds a thread's filter-gradient partial sums,
    AX_SLOT_SWAP the transposed result of a swapped GEMM (gemm.c) */
 enum { AX_SLOT_PACK_A = 0, AX_SLOT_TILE = 1, AX_SLOT_PACK_B = 2, AX_SLOT_CONV = 3, AX_SLOT_CONV_OUT = 4, AX_SLOT_CONV_DW = 5,
-       AX_SLOT_SWAP = 6 };
+       AX_SLOT_SWAP = 6, AX_SLOT_CONV_W = 7 };
+
+/* Depth of one packed K slice, for gemm.c and for A packed ahead (gemm_packed.c). */
+enum { AX_GEMM_KC = 256 };
+
+/** The micro-kernel table in use (detected once from the CPU, or forced by ax_force_simd_path). */
+const ax_simd_t *ax_simd(void);
 
 #include "pool.h"
 /** ax_sgemm on an exec: the whole pool, or serially on one thread inside another parallel loop. */
 void ax_sgemm_exec(ax_exec e, int transA, int transB, int M, int N, int K, double alpha, const float *A, int lda,
                    const float *B, int ldb, double beta, float *C, int ldc);
+
+/*
+ * A GEMM whose A is packed once and reused (gemm_packed.c): ax_pack_a_all packs a row-major M×K
+ * A (lda) into every KC slice's MR-tall panels — ax_packed_a_floats(M, K) floats — and
+ * ax_sgemm_packed computes C += A·B on one exec, with B's KC×NC blocks packed into NR-wide panels
+ * (zero-padded past nc) by pack_b: rows [pc, pc+kc), columns [j0, j0+nc) of B, panel jr at
+ * Bp + jr·panel_stride.
+ */
+typedef void (*ax_pack_b_fn)(void *ctx, int64_t pc, int64_t kc, int64_t j0, int64_t nc, float *Bp,
+                             int64_t panel_stride);
+int64_t ax_packed_a_floats(int M, int K);
+void ax_pack_a_all(ax_exec e, const float *A, int lda, int M, int K, float *dst);
+void ax_sgemm_packed(ax_exec e, const float *Ap, int M, int N, int K, ax_pack_b_fn pack_b, void *pack_ctx,
+                     float *C, int ldc);
 #endif

@@ -19,7 +19,7 @@
 
 #include "pool.h"
 
-#define AX_SCRATCH_SLOTS 7
+#define AX_SCRATCH_SLOTS 8
 /* How long a waiting thread spins before it sleeps: longer than the gap between two kernels' loops
    (JS and koffi overhead, a few µs), short enough not to matter to an idle or oversubscribed machine. */
 #define AX_SPIN_NS 200000

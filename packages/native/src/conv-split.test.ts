@@ -57,6 +57,25 @@ for (const plan of plans)
     });
   }
 
+// One larger geometry, both splits forced: the image split's forward packs the filters once and
+// gathers patches straight into GEMM panels (gemm_packed.c), so it must be exercised past each of
+// that GEMM's block edges — K = 261 taps > one 256-deep slice, 74 filters > one 72-row block (and not
+// a multiple of the 6-row tile), P = 3,136 pixels > one 3,072-column block, whose second block starts
+// in the middle of an output row (3,072 = 54 rows of 56 + 48).
+describe(`native convolutions past the GEMM block edges, 2 threads, batch 2 (seed ${seed})`, () => {
+  for (const convSplit of ['gemm', 'images'] as const) {
+    const backend = new NativeBackend({ threads: 2, convSplit });
+    afterAll(() => backend.dispose());
+    const geometry = { n: 2, c: 29, h: 56, w: 56, outC: 74, kh: 3, kw: 3, stride: 1, pad: 1, groups: 1 };
+    convCases(`2×29×56×56 → 74, 3×3 p1, split ${convSplit}`, 'odd', geometry).forEach((c, i) => {
+      it(c.name, async () => {
+        const report = await runConformanceCase(backend, c, seed + i, { oracle });
+        expect(report.pass, formatFailure(report)).toBe(true);
+      });
+    });
+  }
+});
+
 describe('convSplit option', () => {
   it('rejects an unknown mode', () => {
     expect(() => new NativeBackend({ threads: 1, convSplit: 'rows' as ConvSplit })).toThrow(
