@@ -209,6 +209,8 @@ static void add_bias_task(void *ctx, int64_t begin, int64_t end, int thread) {
  * 'gemm' are 20–100 µs each, so their barriers cost as much as the work.
  * The pool's conv-split setting (ax_pool_set_conv_split) can force one, for benchmarks; by default
  * 'images' runs whenever the batch splits evenly over the threads or has ≥ 4 images per thread.
+ * The forward pass has a third way, its default otherwise: each image cut into ranges of output
+ * pixels, one per thread, on the packed-filter path (forward_task); 'gemm' forced keeps the old path.
  */
 static int split_by_images(ax_pool *pool, int n) {
   const int threads = ax_pool_threads(pool);
@@ -231,6 +233,7 @@ typedef struct {
   float *y, *dx, *dw;
   const float *packed_w;   /* forward split over images: every group's filters, packed (ax_pack_a_all) */
   int64_t packed_w_group;  /* floats per group in packed_w */
+  int slices;              /* forward: work items per image (ranges of output pixels) */
   float **partials; /* backward-filter, split over images: each thread's dW (NULL: the thread had no images) */
 } pass_t;
 
@@ -305,6 +308,7 @@ typedef struct {
   const float *x; /* the image's first channel of the group */
   float *row;     /* scratch: one patch row, at least nc rounded up to NR floats */
   int NR;
+  int64_t q0; /* the GEMM's column 0 is output pixel q0 */
 } patches_t;
 
 /* out[q − q0] = row k of the patch matrix at output pixels q ∈ [q0, q1), zero where it reads padding. */
@@ -343,7 +347,7 @@ static void pack_patches(void *ctx, int64_t pc, int64_t kc, int64_t j0, int64_t 
   const int64_t panels = (nc + NR - 1) / NR;
   for (int64_t q = nc; q < panels * NR; q++) t->row[q] = 0.0f; /* the last panel's padding */
   for (int64_t p = 0; p < kc; p++) {
-    patch_row(t->g, t->x, pc + p, j0, j0 + nc, t->row);
+    patch_row(t->g, t->x, pc + p, t->q0 + j0, t->q0 + j0 + nc, t->row);
     float *dst = Bp + p * NR;
     if (NR == 16) /* a constant size: the copy is two vector moves */
       for (int64_t jr = 0; jr < panels; jr++) memcpy(dst + jr * stride, t->row + jr * 16, sizeof(float) * 16);
@@ -353,9 +357,10 @@ static void pack_patches(void *ctx, int64_t pc, int64_t kc, int64_t j0, int64_t 
 }
 
 /*
- * Forward over images [begin, end) on one thread, with the filters packed once for all threads
- * (a->packed_w) and each image's patches gathered straight into GEMM panels: no patch matrix, no
- * reorder of the output (the GEMM writes the image's NCHW rows), and the bias is where C starts.
+ * Forward over work items [begin, end) on one thread — item = image · slices + slice, a slice being
+ * a range of the image's output pixels (NR-aligned) — with the filters packed once for all threads
+ * (a->packed_w) and the patches gathered straight into GEMM panels: no patch matrix, no reorder of
+ * the output (the GEMM writes the image's NCHW rows), and the bias is where the output starts.
  */
 static void forward_task(void *ctx, int64_t begin, int64_t end, int thread) {
   const pass_t *a = ctx;
@@ -364,17 +369,23 @@ static void forward_task(void *ctx, int64_t begin, int64_t end, int thread) {
   const int og = a->outC / a->groups, NR = ax_simd()->nr;
   const int64_t K = (int64_t)g.cg * a->kh * a->kw, P = (int64_t)g.outH * g.outW;
   const int64_t xs = (int64_t)a->c * a->h * a->wd, ys = (int64_t)a->outC * P;
+  const int64_t per_slice = ((P + NR - 1) / NR + a->slices - 1) / a->slices * NR;
   float *row = ax_exec_scratch(e, AX_SLOT_CONV, sizeof(float) * (size_t)(P + NR));
-  for (int64_t i = begin; i < end; i++)
+  for (int64_t item = begin; item < end; item++) {
+    const int64_t i = item / a->slices, q0 = item % a->slices * per_slice;
+    const int64_t q1 = q0 + per_slice < P ? q0 + per_slice : P;
+    if (q0 >= q1) continue; /* more slices than panels */
     for (int gi = 0; gi < a->groups; gi++) {
       float *dst = a->y + i * ys + (int64_t)gi * og * P;
       for (int r = 0; r < og; r++) {
         const float b = a->bias ? a->bias[gi * og + r] : 0.0f;
-        for (int64_t q = 0; q < P; q++) dst[r * P + q] = b;
+        for (int64_t q = q0; q < q1; q++) dst[r * P + q] = b;
       }
-      patches_t t = {&g, a->x + i * xs + (int64_t)gi * g.cg * a->h * a->wd, row, NR};
-      ax_sgemm_packed(e, a->packed_w + gi * a->packed_w_group, og, (int)P, (int)K, pack_patches, &t, dst, (int)P);
+      patches_t t = {&g, a->x + i * xs + (int64_t)gi * g.cg * a->h * a->wd, row, NR, q0};
+      ax_sgemm_packed(e, a->packed_w + gi * a->packed_w_group, og, (int)(q1 - q0), (int)K, pack_patches, &t, dst + q0,
+                      (int)P);
     }
+  }
 }
 
 static void backward_data_task(void *ctx, int64_t begin, int64_t end, int thread) {
@@ -419,14 +430,17 @@ void ax_conv2d_forward(ax_pool *pool, const float *x, const float *w, const floa
                        int h, int wd, int outC, int kh, int kw, int stride, int pad, int groups) {
   pass_t a = pass_args(pool, n, c, h, wd, outC, kh, kw, stride, pad, groups);
   a.x = x, a.w = w, a.y = y, a.bias = bias;
-  if (split_by_images(pool, n)) {
+  /* Whole images per thread when the batch splits over them (split_by_images), else each image cut
+     into one range of output pixels per thread; the old im2col path only when 'gemm' is forced. */
+  a.slices = split_by_images(pool, n) ? 1 : ax_pool_threads(pool);
+  if (ax_pool_conv_split(pool) != AX_CONV_SPLIT_GEMM) {
     const int og = outC / groups, K = c / groups * kh * kw;
     a.packed_w_group = ax_packed_a_floats(og, K);
     float *packed = ax_scratch(pool, 0, AX_SLOT_CONV_W, sizeof(float) * (size_t)(a.packed_w_group * groups));
     for (int gi = 0; gi < groups; gi++)
       ax_pack_a_all(ax_on_pool(pool), w + (int64_t)gi * og * K, K, og, K, packed + gi * a.packed_w_group);
     a.packed_w = packed;
-    ax_parallel_for(pool, n, 1, forward_task, &a);
+    ax_parallel_for(pool, (int64_t)n * a.slices, 1, forward_task, &a);
     return; /* the bias is already in */
   }
   forward_images(ax_on_pool(pool), &a, 0, n);

@@ -6,9 +6,10 @@ import { type ConvSplit, NativeBackend } from './backend.js';
 // The native convolutions use their threads in two ways (conv.c): split over the batch's images
 // (each thread runs whole images on its own scratch; filter gradients are summed per thread, then
 // reduced) or over each step of one image chunk ('gemm'). 'auto' picks images when the batch splits
-// evenly over the threads or has ≥ 4 images per thread. Every plan runs forced both ways and on
-// auto, covering the image split's edges — uneven shares, threads left with no image, fewer images
-// than threads (where it must fall back to gemm) — against the float64 reference.
+// evenly over the threads or has ≥ 4 images per thread; otherwise the forward pass cuts each image
+// into one range of output pixels per thread (and the backward passes use 'gemm'). Every plan runs
+// forced both ways and on auto, covering the splits' edges — uneven shares, threads left with no
+// image, fewer images than threads, more pixel ranges than panels — against the float64 reference.
 const plans = [
   { threads: 2, n: 2, auto: 'images' },
   { threads: 2, n: 3, auto: 'gemm' },
