@@ -46,8 +46,8 @@ void ax_sgemm_exec(ax_exec e, int transA, int transB, int M, int N, int K, doubl
                    const float *B, int ldb, double beta, float *C, int ldc);
 
 /*
- * A GEMM whose A is packed once and reused (gemm_packed.c): ax_pack_a_all packs a row-major M×K
- * A (lda) into every KC slice's MR-tall panels — ax_packed_a_floats(M, K) floats — and
+ * A GEMM whose A is packed once and reused (gemm_packed.c): ax_pack_a_all packs op(A), M×K, of a
+ * row-major A (lda; transA: A is K×M) into every KC slice's MR-tall panels — ax_packed_a_floats(M, K) floats — and
  * ax_sgemm_packed computes C += A·B on one exec, with B's KC×NC blocks packed into NR-wide panels
  * (zero-padded past nc) by pack_b: rows [pc, pc+kc), columns [j0, j0+nc) of B, panel jr at
  * Bp + jr·panel_stride.
@@ -55,7 +55,7 @@ void ax_sgemm_exec(ax_exec e, int transA, int transB, int M, int N, int K, doubl
 typedef void (*ax_pack_b_fn)(void *ctx, int64_t pc, int64_t kc, int64_t j0, int64_t nc, float *Bp,
                              int64_t panel_stride);
 int64_t ax_packed_a_floats(int M, int K);
-void ax_pack_a_all(ax_exec e, const float *A, int lda, int M, int K, float *dst);
+void ax_pack_a_all(ax_exec e, int transA, const float *A, int lda, int M, int K, float *dst);
 void ax_sgemm_packed(ax_exec e, const float *Ap, int M, int N, int K, ax_pack_b_fn pack_b, void *pack_ctx,
                      float *C, int ldc);
 #endif

@@ -24,7 +24,7 @@ typedef struct {
   const float *A;
   int64_t M, K, lda, Mpad;
   float *dst;
-  int MR;
+  int MR, transA;
 } pack_all_t;
 
 /* MR panels [begin, end) of every KC slice. */
@@ -38,15 +38,15 @@ static void pack_all_task(void *ctx, int64_t begin, int64_t end, int thread) {
       for (int64_t p = 0; p < kc; p++)
         for (int i = 0; i < t->MR; i++) {
           const int64_t row = r * t->MR + i;
-          *out++ = row < t->M ? t->A[row * t->lda + pc + p] : 0.0f;
+          *out++ = row >= t->M ? 0.0f : t->transA ? t->A[(pc + p) * t->lda + row] : t->A[row * t->lda + pc + p];
         }
     }
   }
 }
 
-void ax_pack_a_all(ax_exec e, const float *A, int lda, int M, int K, float *dst) {
+void ax_pack_a_all(ax_exec e, int transA, const float *A, int lda, int M, int K, float *dst) {
   const int MR = ax_simd()->mr;
-  pack_all_t t = {A, M, K, lda, (M + MR - 1) / MR * MR, dst, MR};
+  pack_all_t t = {A, M, K, lda, (M + MR - 1) / MR * MR, dst, MR, transA};
   ax_exec_for(e, t.Mpad / MR, 4, pack_all_task, &t);
 }
 
