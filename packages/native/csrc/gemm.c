@@ -68,12 +68,20 @@ static inline float a_at(const gemm_t *g, int64_t i, int64_t p) {
 /** Packs rows [i0, i0+mc) × k-slice of op(A) into MR-tall panels, zero-padding the last panel. */
 static void pack_a(const gemm_t *g, int64_t i0, int64_t mc, float *Ap) {
   const int MR = g->s->mr;
-  for (int64_t ir = 0; ir < mc; ir += MR) {
-    for (int64_t p = 0; p < g->kc; p++) {
-      for (int i = 0; i < MR; i++) {
-        int64_t row = i0 + ir + i;
-        *Ap++ = (ir + i < mc) ? a_at(g, row, g->pc + p) : 0.0f;
-      }
+  for (int64_t ir = 0; ir < mc; ir += MR, Ap += MR * g->kc) {
+    const int64_t height = mc - ir < MR ? mc - ir : MR, row = i0 + ir;
+    if (!g->transA && g->s->pack_a) {
+      g->s->pack_a(g->kc, g->A + row * g->lda + g->pc, g->lda, height, Ap);
+      continue;
+    }
+    float *out = Ap;
+    for (int64_t p = 0; p < g->kc; p++, out += MR) {
+      int64_t i = 0;
+      if (g->transA) /* op(A) column p is a contiguous run of A's row pc + p */
+        for (const float *src = g->A + (g->pc + p) * g->lda + row; i < height; i++) out[i] = src[i];
+      else
+        for (; i < height; i++) out[i] = g->A[(row + i) * g->lda + g->pc + p];
+      for (; i < MR; i++) out[i] = 0.0f;
     }
   }
 }
@@ -87,6 +95,10 @@ static void pack_b_panels(void *ctx, int64_t begin, int64_t end, int thread) {
     float *Bp = g->Bp + jr * NR * g->kc;
     int64_t j0 = g->jc + jr * NR;
     int64_t width = g->nc - jr * NR < NR ? g->nc - jr * NR : NR;
+    if (g->transB && g->s->pack_bt) {
+      g->s->pack_bt(g->kc, g->B + j0 * g->ldb + g->pc, g->ldb, width, NR, Bp);
+      continue;
+    }
     if (g->transB) {
       /* op(B)[k][j] = B[j][k]: read each of the panel's columns as a contiguous row of B. */
       if (width < NR) memset(Bp, 0, sizeof(float) * NR * g->kc);

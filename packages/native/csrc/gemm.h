@@ -16,12 +16,31 @@ typedef void (*ax_ukernel_fn)(int64_t kc, const float *Ap, const float *Bp, floa
 typedef void (*ax_ukernel_rows_fn)(int64_t kc, const float *A, int64_t lda, const float *Bp, float *C, int64_t ldc,
                                    float alpha);
 
+/**
+ * Packs one NR-wide panel of a transposed B: Bp[p·nr + j] = B[j·ldb + p] for j < width, 0 for
+ * width ≤ j < nr, p < kc (Bp 32-byte aligned, nr a multiple of 8).
+ */
+typedef void (*ax_pack_bt_fn)(int64_t kc, const float *B, int64_t ldb, int64_t width, int nr, float *Bp);
+
+/**
+ * Packs one MR-tall panel of an untransposed A: Ap[p·mr + i] = A[i·lda + p] for i < height, 0 for
+ * height ≤ i < mr, p < kc.
+ */
+typedef void (*ax_pack_a_fn)(int64_t kc, const float *A, int64_t lda, int64_t height, float *Ap);
+
 typedef struct {
   const char *name;
   int mr, nr;
   ax_ukernel_fn kernel;
   ax_ukernel_rows_fn kernel_rows;
+  ax_pack_bt_fn pack_bt; /* NULL: gemm.c's scalar loop */
+  ax_pack_a_fn pack_a;   /* NULL: gemm.c's scalar loop */
 } ax_simd_t;
+
+#if defined(__x86_64__)
+/** The AVX2 transposed-panel packer (8×8 blocks transposed in registers), shared by the AVX-512 path. */
+void ax_pack_bt_avx2(int64_t kc, const float *B, int64_t ldb, int64_t width, int nr, float *Bp);
+#endif
 
 extern const ax_simd_t ax_simd_generic;
 #if defined(__x86_64__)
