@@ -12,21 +12,26 @@ import { createAlexNet } from './network.js';
 
 const SEED = runSeed();
 
-/** Two native devices, or two reference devices and the reason native is not used. */
-async function twoDevices(): Promise<{ devices: [Device, Device]; note: string }> {
+/**
+ * Two native devices — synchronous with every core each, or queued with one thread each (the towers
+ * then compute at the same time, as the provider sets them up) — or two reference devices and the
+ * reason native is not used.
+ */
+async function twoDevices(queued: boolean): Promise<{ devices: [Device, Device]; note: string }> {
   try {
     const native = (await import('@alexnet/native')) as {
       nativeUnavailableReason(): string | null;
-      NativeBackend: new (o: { index: number }) => BackendV1;
+      NativeBackend: new (o: { index: number; asynchronous?: boolean; threads?: number }) => BackendV1;
     };
     const why = native.nativeUnavailableReason();
     if (why === null) {
+      const options = (index: number) => (queued ? { index, asynchronous: true, threads: 1 } : { index });
       return {
         devices: [
-          new Device(new native.NativeBackend({ index: 0 })),
-          new Device(new native.NativeBackend({ index: 1 })),
+          new Device(new native.NativeBackend(options(0))),
+          new Device(new native.NativeBackend(options(1))),
         ],
-        note: 'native:0 + native:1',
+        note: `native:0 + native:1${queued ? ', queued' : ''}`,
       };
     }
     return fallback(why);
@@ -81,7 +86,18 @@ afterAll(() => {
 
 describe('two towers on two devices = one device with groups', () => {
   it('draws the same weights from one seed and gives the same loss and gradients (batch 1, dropout on)', async () => {
-    const { devices, note } = await twoDevices();
+    await checkTowers(await twoDevices(false));
+  }, 180_000);
+
+  it('the same with queued devices, whose towers compute at the same time', async (ctx) => {
+    const pair = await twoDevices(true);
+    if (pair.note.startsWith('ref')) ctx.skip('no native library: queued devices are a native feature');
+    await checkTowers(pair);
+  }, 180_000);
+});
+
+async function checkTowers({ devices, note }: { devices: [Device, Device]; note: string }): Promise<void> {
+  {
     const seed = SEED % 2 ** 32;
     const label = `(${note}, seed ${SEED})`;
     const one = createAlexNet({ seed }, { devices: devices[0] });
@@ -157,5 +173,5 @@ describe('two towers on two devices = one device with groups', () => {
       relativeError(await two.read('loss:probs'), await one.read('loss:probs')),
       label,
     ).toBeLessThanOrEqual(1e-5);
-  }, 180_000);
-});
+  }
+}

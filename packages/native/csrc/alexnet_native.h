@@ -36,6 +36,11 @@ AX_EXPORT int ax_pool_threads(const ax_pool *pool);
 enum { AX_CONV_SPLIT_AUTO = 0, AX_CONV_SPLIT_GEMM = 1, AX_CONV_SPLIT_IMAGES = 2 };
 AX_EXPORT int ax_pool_set_conv_split(ax_pool *pool, int mode);
 AX_EXPORT int ax_pool_conv_split(const ax_pool *pool);
+/**
+ * The most parallel loops (kernel bodies) that ran at the same time in this process, over all pools,
+ * since the last reset (reset != 0 starts a new count): 2 when two devices computed concurrently.
+ */
+AX_EXPORT int ax_concurrent_loops_peak(int reset);
 
 /* ---- GEMM and convolution (gemm.c, conv.c) ---------------------------------------------------- */
 

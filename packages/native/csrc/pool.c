@@ -190,7 +190,26 @@ int ax_pool_set_conv_split(ax_pool *p, int mode) {
 
 int ax_pool_conv_split(const ax_pool *p) { return p->conv_split; }
 
+/* Parallel loops running now in the process (over all pools), and the most seen at once. */
+static _Atomic int loops_now, loops_peak;
+
+int ax_concurrent_loops_peak(int reset) {
+  int peak = atomic_load(&loops_peak);
+  if (reset) atomic_store(&loops_peak, atomic_load(&loops_now));
+  return peak;
+}
+
+static void run_loop(ax_pool *p, int64_t count, int64_t grain, ax_task_fn fn, void *ctx);
+
 void ax_parallel_for(ax_pool *p, int64_t count, int64_t grain, ax_task_fn fn, void *ctx) {
+  int now = atomic_fetch_add(&loops_now, 1) + 1;
+  for (int peak = atomic_load(&loops_peak); now > peak && !atomic_compare_exchange_weak(&loops_peak, &peak, now);) {
+  }
+  run_loop(p, count, grain, fn, ctx);
+  atomic_fetch_sub(&loops_now, 1);
+}
+
+static void run_loop(ax_pool *p, int64_t count, int64_t grain, ax_task_fn fn, void *ctx) {
   if (count <= 0) return;
   if (grain < 1) grain = 1;
   int64_t chunks = (count + grain - 1) / grain;

@@ -6,12 +6,14 @@ import {
   type BufferHandle,
   type CapabilitiesV1,
   type ConvAttrs,
+  type CopyRegion,
   HostStorage,
   type KernelTableV1,
   MAX_HOST_BUFFER_LENGTH,
   withValidation,
 } from '@alexnet/tensor';
 import { loadLibrary, type NativeLibrary } from './library.js';
+import { type AsyncCallable, NativeQueue } from './queue.js';
 
 export interface NativeBackendOptions {
   /** Device index: 'native:0', 'native:1', … */
@@ -28,6 +30,15 @@ export interface NativeBackendOptions {
    * evenly over the threads or has ≥ 4 images per thread, else gemm. For benchmarks and tests.
    */
   convSplit?: ConvSplit;
+  /**
+   * Run kernels off the JS thread, one device's in order (a queue, like a GPU stream): calls return
+   * at once, `sync()`/`read()` wait, and two devices compute at the same time. Default false: each
+   * kernel returns when done. The provider turns it on for `native:0` and `native:1` while both are
+   * alive, each with its share of the cores (provider.ts).
+   */
+  asynchronous?: boolean;
+  /** Called once, when the backend is disposed (the provider gives the cores back to the others). */
+  onDispose?: () => void;
 }
 
 export type ConvSplit = 'auto' | 'gemm' | 'images';
@@ -60,7 +71,8 @@ export function requireLibrary(): NativeLibrary {
   return lib;
 }
 
-function defaultThreads(): number {
+/** ALEXNET_NATIVE_THREADS, else every core. */
+export function defaultThreads(): number {
   const env = process.env.ALEXNET_NATIVE_THREADS;
   if (env !== undefined && env !== '') {
     const n = Number(env);
@@ -72,18 +84,22 @@ function defaultThreads(): number {
 
 /**
  * The native CPU backend: host-memory buffers (Float32Array, handed to C zero-copy) and C kernels
- * on a thread pool. Synchronous: each kernel returns when it is done.
+ * on a thread pool. Synchronous by default (each kernel returns when it is done); asynchronous on
+ * request (NativeBackendOptions.asynchronous): kernels, writes, copies and frees then go through
+ * the device's queue (queue.ts), in order.
  */
 export class NativeBackend extends HostStorage implements BackendV1 {
   readonly contract = 'v1' as const;
   readonly kind = 'native';
-  readonly capabilities: CapabilitiesV1;
   readonly kernels: KernelTableV1;
-  readonly threads: number;
   /** How convolutions share the threads (NativeBackendOptions.convSplit). */
   readonly convSplit: ConvSplit;
   private readonly lib: NativeLibrary;
   private pool: unknown;
+  private threadCount = 0;
+  private queue: NativeQueue | null = null;
+  private caps!: CapabilitiesV1;
+  private readonly onDispose: (() => void) | undefined;
 
   constructor(options: NativeBackendOptions = {}) {
     const index = options.index ?? 0;
@@ -101,20 +117,164 @@ export class NativeBackend extends HostStorage implements BackendV1 {
     }
     const threads = options.threads ?? defaultThreads();
     assertInteger(threads, 'native backend: threads', 1);
-    this.pool = this.lib.poolCreate(threads, options.firstCpu ?? -1);
-    this.threads = this.lib.poolThreads(this.pool);
-    this.lib.poolSetConvSplit(this.pool, CONV_SPLIT_MODES[convSplit]);
     this.convSplit = convSplit;
+    this.onDispose = options.onDispose;
+    this.pool = this.newPool(threads, options.firstCpu ?? -1);
+    if (options.asynchronous) this.queue = new NativeQueue();
+    this.describe();
+    this.kernels = withValidation(this.device, this.table());
+  }
+
+  get capabilities(): CapabilitiesV1 {
+    return this.caps;
+  }
+
+  /** Threads of the pool, the calling thread included. */
+  get threads(): number {
+    return this.threadCount;
+  }
+
+  /** True when kernels run off the JS thread through the device's queue. */
+  get asynchronous(): boolean {
+    return this.queue !== null;
+  }
+
+  /**
+   * Re-sizes the thread pool after the work queued so far, and optionally turns queued execution on
+   * (it stays on: calls already queued must keep their order). How the provider shares the cores.
+   */
+  configure(options: { threads: number; asynchronous?: boolean }): void {
+    assertInteger(options.threads, 'native backend: threads', 1);
+    const swap = () => {
+      const old = this.pool;
+      this.pool = this.newPool(options.threads, -1);
+      this.lib.poolDestroy(old);
+      this.describe();
+    };
+    if (this.queue) this.queue.js(swap);
+    else swap();
+    if (options.asynchronous && !this.queue) {
+      this.queue = new NativeQueue();
+      this.describe();
+    }
+  }
+
+  private newPool(threads: number, firstCpu: number): unknown {
+    const pool = this.lib.poolCreate(threads, firstCpu);
+    this.lib.poolSetConvSplit(pool, CONV_SPLIT_MODES[this.convSplit]);
+    this.threadCount = this.lib.poolThreads(pool) as number;
+    return pool;
+  }
+
+  private describe(): void {
     const simd = this.lib.simdPath() as string;
-    this.capabilities = {
+    const t = this.threadCount;
+    this.caps = {
       precision: 'float32',
-      asynchronous: false,
+      asynchronous: this.queue !== null,
       peerCopy: true,
       maxBufferLength: MAX_HOST_BUFFER_LENGTH,
       unsupported: {},
-      description: `native CPU backend (C, ${simd} GEMM, ${this.threads} thread${this.threads === 1 ? '' : 's'})`,
+      description: `native CPU backend (C, ${simd} GEMM, ${t} thread${t === 1 ? '' : 's'}${this.queue ? ', queued' : ''})`,
     };
-    this.kernels = withValidation(this.device, this.table());
+  }
+
+  /** Runs a C function now, or enqueues it (asynchronous); `check` sees its result either way. */
+  private call(
+    fn: AsyncCallable & ((...args: unknown[]) => unknown),
+    args: unknown[],
+    check?: (r: unknown) => void,
+  ): void {
+    if (this.queue) this.queue.native(fn, args, check);
+    else {
+      const result = fn(...args);
+      check?.(result);
+    }
+  }
+
+  // ---- storage: in queue order when asynchronous ----
+
+  override write(buf: BufferHandle, data: Float32Array | Float64Array, offset = 0): void {
+    if (!this.queue) {
+      super.write(buf, data, offset);
+      return;
+    }
+    this.checkSpan('write', buf, offset, data.length);
+    const copy = data.slice(); // the caller may reuse `data` as soon as this returns
+    this.queue.js(() => super.write(buf, copy, offset));
+  }
+
+  override async read(buf: BufferHandle, offset = 0, length?: number): Promise<Float32Array> {
+    if (this.queue) await this.queue.idle();
+    return super.read(buf, offset, length);
+  }
+
+  override copy(src: BufferHandle, dst: BufferHandle, region: CopyRegion = {}): void {
+    if (!this.queue) {
+      super.copy(src, dst, region);
+      return;
+    }
+    this.array(src);
+    this.array(dst);
+    this.queue.js(() => super.copy(src, dst, region));
+  }
+
+  /**
+   * From another host-memory device. Asynchronous: `transfer()` has synced the source, so the source
+   * is read now (a snapshot: its later work must not leak in) and written here in queue order.
+   */
+  override peerCopy(
+    src: BufferHandle,
+    srcBackend: BackendV1,
+    dst: BufferHandle,
+    region: CopyRegion = {},
+  ): void {
+    if (!this.queue) {
+      super.peerCopy(src, srcBackend, dst, region);
+      return;
+    }
+    if (!(srcBackend instanceof HostStorage)) {
+      super.peerCopy(src, srcBackend, dst, region); // throws: not a host-memory source
+      return;
+    }
+    const so = region.srcOffset ?? 0;
+    const from = srcBackend.array(src);
+    const n = region.length ?? from.length - so;
+    this.checkSpan('peer copy', dst, region.dstOffset ?? 0, n);
+    const snapshot = Float32Array.from(from.subarray(so, so + n));
+    this.queue.js(() => super.write(dst, snapshot, region.dstOffset ?? 0));
+  }
+
+  override fill(buf: BufferHandle, value: number, offset = 0, length?: number): void {
+    if (!this.queue) {
+      super.fill(buf, value, offset, length);
+      return;
+    }
+    this.array(buf);
+    this.queue.js(() => super.fill(buf, value, offset, length));
+  }
+
+  override free(buf: BufferHandle): void {
+    if (!this.queue) {
+      super.free(buf);
+      return;
+    }
+    this.array(buf);
+    this.queue.js(() => super.free(buf)); // queued kernels may still use it
+  }
+
+  override sync(): Promise<void> {
+    return this.queue ? this.queue.idle() : Promise.resolve();
+  }
+
+  /** Throws now, not at the next sync, for a write or copy past the end of `buf`. */
+  private checkSpan(what: string, buf: BufferHandle, offset: number, length: number): void {
+    const n = this.array(buf).length;
+    if (!Number.isInteger(offset) || offset < 0 || offset + length > n) {
+      throw new ArgumentError(
+        `${this.device} ${what}: [${offset}, ${offset + length}) is outside the buffer of ${n} elements`,
+      );
+    }
   }
 
   /** The SIMD path the GEMM micro-kernels use ('avx512', 'avx2' or 'generic'). */
@@ -123,9 +283,15 @@ export class NativeBackend extends HostStorage implements BackendV1 {
   }
 
   override dispose(): void {
-    if (this.pool) this.lib.poolDestroy(this.pool);
-    this.pool = null;
+    const finish = () => {
+      if (this.pool) this.lib.poolDestroy(this.pool);
+      this.pool = null;
+    };
+    // a queued kernel may be running on a worker thread: the pool goes when the queue is done
+    if (this.queue && !this.queue.empty) this.queue.js(finish);
+    else finish();
     super.dispose();
+    this.onDispose?.();
   }
 
   private f32(buf: BufferHandle): Float32Array {
@@ -138,13 +304,16 @@ export class NativeBackend extends HostStorage implements BackendV1 {
     const opt = (b: BufferHandle | null) => (b === null ? null : this.f32(b));
     const acc = (flag: boolean) => (flag ? 1 : 0);
     const pool = () => this.pool;
+    const run = (fn: unknown, ...args: unknown[]) =>
+      this.call(fn as AsyncCallable & ((...a: unknown[]) => unknown), args);
     return {
       gemm: (b, g) => {
         const lda = g.lda ?? (g.transA ? g.m : g.k);
         const ldb = g.ldb ?? (g.transB ? g.k : g.n);
         const ldc = g.ldc ?? g.n;
         // koffi passes a subarray as a pointer to its first element: offsets cost nothing.
-        L.sgemm(
+        run(
+          L.sgemm,
           pool(),
           acc(g.transA),
           acc(g.transB),
@@ -161,11 +330,13 @@ export class NativeBackend extends HostStorage implements BackendV1 {
           ldc,
         );
       },
-      conv2dForward: (b, c) => L.convForward(pool(), a(b.x), a(b.w), opt(b.bias), a(b.y), ...convArgs(c)),
+      conv2dForward: (b, c) =>
+        run(L.convForward, pool(), a(b.x), a(b.w), opt(b.bias), a(b.y), ...convArgs(c)),
       conv2dBackwardData: (b, c) =>
-        L.convBackwardData(pool(), a(b.dy), a(b.w), a(b.dx), ...convArgs(c), acc(c.accumulate)),
+        run(L.convBackwardData, pool(), a(b.dy), a(b.w), a(b.dx), ...convArgs(c), acc(c.accumulate)),
       conv2dBackwardFilter: (b, c) =>
-        L.convBackwardFilter(
+        run(
+          L.convBackwardFilter,
           pool(),
           a(b.x),
           a(b.dy),
@@ -175,9 +346,10 @@ export class NativeBackend extends HostStorage implements BackendV1 {
           acc(c.accumulate),
         ),
       maxPoolForward: (b, p) =>
-        L.maxPoolForward(pool(), a(b.x), a(b.y), p.n, p.c, p.h, p.w, p.size, p.stride, p.pad),
+        run(L.maxPoolForward, pool(), a(b.x), a(b.y), p.n, p.c, p.h, p.w, p.size, p.stride, p.pad),
       maxPoolBackward: (b, p) =>
-        L.maxPoolBackward(
+        run(
+          L.maxPoolBackward,
           pool(),
           a(b.x),
           a(b.dy),
@@ -192,7 +364,8 @@ export class NativeBackend extends HostStorage implements BackendV1 {
           acc(p.accumulate),
         ),
       lrnForward: (b, l) =>
-        L.lrnForward(
+        run(
+          L.lrnForward,
           pool(),
           a(b.x),
           a(b.y),
@@ -208,7 +381,8 @@ export class NativeBackend extends HostStorage implements BackendV1 {
           l.groups,
         ),
       lrnBackward: (b, l) =>
-        L.lrnBackward(
+        run(
+          L.lrnBackward,
           pool(),
           a(b.x),
           a(b.y),
@@ -226,46 +400,44 @@ export class NativeBackend extends HostStorage implements BackendV1 {
           l.groups,
           acc(l.accumulate),
         ),
-      relu: (b, e) => L.relu(pool(), a(b.x), a(b.y), e.length),
-      reluBackward: (b, e) => L.reluBackward(pool(), a(b.y), a(b.dy), a(b.dx), e.length, acc(e.accumulate)),
-      tanh: (b, e) => L.tanh(pool(), a(b.x), a(b.y), e.length),
-      tanhBackward: (b, e) => L.tanhBackward(pool(), a(b.y), a(b.dy), a(b.dx), e.length, acc(e.accumulate)),
+      relu: (b, e) => run(L.relu, pool(), a(b.x), a(b.y), e.length),
+      reluBackward: (b, e) =>
+        run(L.reluBackward, pool(), a(b.y), a(b.dy), a(b.dx), e.length, acc(e.accumulate)),
+      tanh: (b, e) => run(L.tanh, pool(), a(b.x), a(b.y), e.length),
+      tanhBackward: (b, e) =>
+        run(L.tanhBackward, pool(), a(b.y), a(b.dy), a(b.dx), e.length, acc(e.accumulate)),
       dropoutForward: (b, d) =>
-        L.dropoutForward(pool(), a(b.x), a(b.y), a(b.mask), d.length, d.p, d.seed, d.offset),
+        run(L.dropoutForward, pool(), a(b.x), a(b.y), a(b.mask), d.length, d.p, d.seed, d.offset),
       dropoutBackward: (b, e) =>
-        L.dropoutBackward(pool(), a(b.dy), a(b.mask), a(b.dx), e.length, acc(e.accumulate)),
-      biasAdd: (b, s) => L.biasAdd(pool(), a(b.x), a(b.bias), a(b.y), s.n, s.c, s.spatial),
-      biasGrad: (b, s) => L.biasGrad(pool(), a(b.dy), a(b.db), s.n, s.c, s.spatial, acc(s.accumulate)),
-      softmax: (b, s) => L.softmax(pool(), a(b.x), a(b.y), s.n, s.classes),
+        run(L.dropoutBackward, pool(), a(b.dy), a(b.mask), a(b.dx), e.length, acc(e.accumulate)),
+      biasAdd: (b, s) => run(L.biasAdd, pool(), a(b.x), a(b.bias), a(b.y), s.n, s.c, s.spatial),
+      biasGrad: (b, s) => run(L.biasGrad, pool(), a(b.dy), a(b.db), s.n, s.c, s.spatial, acc(s.accumulate)),
+      softmax: (b, s) => run(L.softmax, pool(), a(b.x), a(b.y), s.n, s.classes),
       softmaxCrossEntropy: (b, s) => {
         const labels = a(b.labels);
-        const bad = L.softmaxXent(
-          pool(),
-          a(b.logits),
-          labels,
-          a(b.loss),
-          a(b.dlogits),
-          s.n,
-          s.classes,
-          s.gradScale,
-        ) as number;
-        if (bad >= 0) {
-          throw new ArgumentError(
-            `softmaxCrossEntropy: label ${labels[bad]} of example ${bad} is not a class index in [0, ${s.classes})`,
-          );
-        }
+        this.call(
+          L.softmaxXent,
+          [pool(), a(b.logits), labels, a(b.loss), a(b.dlogits), s.n, s.classes, s.gradScale],
+          (bad) => {
+            if ((bad as number) >= 0) {
+              throw new ArgumentError(
+                `softmaxCrossEntropy: label ${labels[bad as number]} of example ${bad} is not a class index in [0, ${s.classes})`,
+              );
+            }
+          },
+        );
       },
       sgdUpdate: (b, s) =>
-        L.sgdUpdate(pool(), a(b.w), a(b.grad), a(b.v), s.length, s.lr, s.momentum, s.weightDecay),
+        run(L.sgdUpdate, pool(), a(b.w), a(b.grad), a(b.v), s.length, s.lr, s.momentum, s.weightDecay),
       concatChannels: (b, s) =>
         forEachPart(s.channels, (i, total, c0, cp) =>
-          L.channelsFromPart(pool(), a(b.inputs[i]!), a(b.y), s.n, total, c0, cp, s.spatial),
+          run(L.channelsFromPart, pool(), a(b.inputs[i]!), a(b.y), s.n, total, c0, cp, s.spatial),
         ),
       splitChannels: (b, s) =>
         forEachPart(s.channels, (i, total, c0, cp) =>
-          L.channelsToPart(pool(), a(b.x), a(b.outputs[i]!), s.n, total, c0, cp, s.spatial),
+          run(L.channelsToPart, pool(), a(b.x), a(b.outputs[i]!), s.n, total, c0, cp, s.spatial),
         ),
-      axpy: (b, s) => L.axpy(pool(), a(b.x), a(b.y), s.length, s.alpha),
+      axpy: (b, s) => run(L.axpy, pool(), a(b.x), a(b.y), s.length, s.alpha),
     };
   }
 }

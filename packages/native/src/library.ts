@@ -39,6 +39,7 @@ function declare(lib: LibraryHandle) {
     poolDestroy: lib.func('void ax_pool_destroy(ax_pool *pool)'),
     poolThreads: lib.func('int ax_pool_threads(ax_pool *pool)'),
     poolSetConvSplit: lib.func('int ax_pool_set_conv_split(ax_pool *pool, int mode)'),
+    concurrentLoopsPeak: lib.func('int ax_concurrent_loops_peak(int reset)'),
     sgemm: lib.func(
       `void ax_sgemm(${P}, int transA, int transB, int M, int N, int K, double alpha, ${CF32}A, int lda, ${CF32}B, int ldb, double beta, ${F32}C, int ldc)`,
     ),
