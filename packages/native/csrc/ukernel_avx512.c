@@ -6,6 +6,11 @@
 #include "gemm.h"
 
 static void ukernel_avx512(int64_t kc, const float *Ap, const float *Bp, float *C, int64_t ldc, float alpha) {
+#pragma GCC unroll 12
+  for (int i = 0; i < 12; i++) { /* the tile's C rows, as in ukernel_avx2.c */
+    _mm_prefetch((const char *)(C + i * ldc), _MM_HINT_T0);
+    _mm_prefetch((const char *)(C + i * ldc + 31), _MM_HINT_T0);
+  }
   __m512 c[12][2];
 #pragma GCC unroll 12
   for (int i = 0; i < 12; i++) c[i][0] = c[i][1] = _mm512_setzero_ps();
