@@ -94,19 +94,52 @@ static void run_openblas(void *ctx, const shape_t *s, const float *A, const floa
 }
 #endif
 
-static double time_gemm(gemm_fn fn, void *ctx, const shape_t *s, const float *A, const float *B, float *C) {
-  fn(ctx, s, A, B, C); /* warm-up */
-  double best = 1e30;
-  int reps = 0;
+static double time_once(gemm_fn fn, void *ctx, const shape_t *s, const float *A, const float *B, float *C) {
+  double t = now();
+  fn(ctx, s, A, B, C);
+  return now() - t;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+enum { MAX_ROUNDS = 41 };
+
+/*
+ * Native and OpenBLAS take turns, one call each per round, so a load that drifts on a shared machine
+ * hits both alike: each one's best time gives its GFLOP/s, and the median of the per-round ratios
+ * (OpenBLAS time ÷ native time: native's speed as a fraction of OpenBLAS's) compares them. At least 5
+ * rounds, then more until 0.6 s have passed (1 round in smoke mode).
+ */
+static void time_pair(const shape_t *s, void *pool, const float *A, const float *B, float *C, double *native,
+                      double *blas, double *ratio, int *rounds) {
+  double flops = 2.0 * s->M * s->N * s->K, best_n = 1e30, best_b = 1e30, ratios[MAX_ROUNDS];
+  int r = 0;
+  run_native(pool, s, A, B, C); /* warm-up */
+#ifdef HAVE_OPENBLAS
+  run_openblas(NULL, s, A, B, C);
+#endif
   double t0 = now();
-  while (reps < (smoke ? 1 : 3) || (!smoke && now() - t0 < 0.3 && reps < 50)) {
-    double t = now();
-    fn(ctx, s, A, B, C);
-    t = now() - t;
-    if (t < best) best = t;
-    reps++;
+  while (r < (smoke ? 1 : 5) || (!smoke && now() - t0 < 0.6 && r < MAX_ROUNDS)) {
+    double tn = time_once(run_native, pool, s, A, B, C);
+    if (tn < best_n) best_n = tn;
+#ifdef HAVE_OPENBLAS
+    double tb = time_once(run_openblas, NULL, s, A, B, C);
+    if (tb < best_b) best_b = tb;
+    ratios[r] = tb / tn;
+#endif
+    r++;
   }
-  return 2.0 * s->M * s->N * s->K / best * 1e-9;
+  *native = flops / best_n * 1e-9;
+  *blas = best_b < 1e30 ? flops / best_b * 1e-9 : -1;
+  *ratio = -1;
+  if (*blas >= 0) {
+    qsort(ratios, (size_t)r, sizeof ratios[0], cmp_double);
+    *ratio = r % 2 ? ratios[r / 2] : 0.5 * (ratios[r / 2 - 1] + ratios[r / 2]);
+  }
+  *rounds = r;
 }
 
 int main(int argc, char **argv) {
@@ -138,16 +171,15 @@ int main(int argc, char **argv) {
       float *A = malloc(na * 4), *B = malloc(nb * 4), *C = malloc(nc * 4);
       for (size_t k = 0; k < na; k++) A[k] = (float)((k * 7919) % 1000) * 1e-3f - 0.5f;
       for (size_t k = 0; k < nb; k++) B[k] = (float)((k * 104729) % 1000) * 1e-3f - 0.5f;
-      double native = time_gemm(run_native, pool, s, A, B, C);
-      double blas = -1;
-#ifdef HAVE_OPENBLAS
-      blas = time_gemm(run_openblas, NULL, s, A, B, C);
-#endif
-      char blasText[32] = "null";
+      double native, blas, ratio;
+      int rounds;
+      time_pair(s, pool, A, B, C, &native, &blas, &ratio, &rounds);
+      char blasText[32] = "null", ratioText[32] = "null";
       if (blas >= 0) snprintf(blasText, sizeof blasText, "%.2f", blas);
+      if (ratio >= 0) snprintf(ratioText, sizeof ratioText, "%.4f", ratio);
       printf("%s    {\"shape\": \"%s\", \"transA\": %d, \"transB\": %d, \"m\": %d, \"n\": %d, \"k\": %d, \"threads\": %d, "
-             "\"nativeGflops\": %.2f, \"openblasGflops\": %s}",
-             first ? "" : ",\n", s->name, s->tA, s->tB, s->M, s->N, s->K, threads, native, blasText);
+             "\"nativeGflops\": %.2f, \"openblasGflops\": %s, \"pairedRatio\": %s, \"rounds\": %d}",
+             first ? "" : ",\n", s->name, s->tA, s->tB, s->M, s->N, s->K, threads, native, blasText, ratioText, rounds);
       first = 0;
       free(A), free(B), free(C);
     }

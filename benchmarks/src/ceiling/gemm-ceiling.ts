@@ -101,9 +101,10 @@ async function main(): Promise<void> {
     `FMA peak: ${out.peak.map((p) => `${p.gflops} GFLOP/s (${p.threads} thr)`).join(', ')}; OpenBLAS linked: ${out.openblas}`,
   );
   for (const r of out.gemm) {
-    const ratio = r.openblasGflops
-      ? ` = ${((100 * r.nativeGflops) / r.openblasGflops).toFixed(0)}% of OpenBLAS`
-      : '';
+    const ratio =
+      r.pairedRatio !== null
+        ? ` — native ${(100 * r.pairedRatio).toFixed(0)}% of OpenBLAS (median of ${r.rounds} paired round${r.rounds === 1 ? '' : 's'})`
+        : '';
     console.log(
       `  ${r.threads} thr  ${r.shape.padEnd(30)} native ${r.nativeGflops.toFixed(1).padStart(6)}  OpenBLAS ${String(r.openblasGflops ?? '-').padStart(6)}${ratio}`,
     );

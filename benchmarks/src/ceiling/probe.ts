@@ -20,8 +20,12 @@ export interface CeilingRow {
   transA: number;
   transB: number;
   threads: number;
+  /** Best of the rounds. */
   nativeGflops: number;
   openblasGflops: number | null;
+  /** Median over rounds of (OpenBLAS time ÷ native time), the two taking turns; null without OpenBLAS. */
+  pairedRatio: number | null;
+  rounds: number;
 }
 export interface CeilingOutput {
   simd: string;
@@ -71,6 +75,11 @@ export function measureCeiling(options: { smoke: boolean; threads: number }): Ce
     const { binary } = build(dir);
     const stdout = execFileSync(binary, [String(options.threads), ...(options.smoke ? ['smoke'] : [])], {
       encoding: 'utf8',
+      // OpenBLAS's idle threads spin for ~2^28 cycles (≈ 0.1 s) after each call; with the two
+      // libraries taking turns, they took a core from the native call that followed (conv2's shape
+      // measured 45% of OpenBLAS instead of 70%). 2^4 cycles: they sleep at once, as ours do after
+      // 200 µs; waking them costs microseconds against GEMMs of milliseconds.
+      env: { ...process.env, OPENBLAS_THREAD_TIMEOUT: '4' },
     });
     return JSON.parse(stdout) as CeilingOutput;
   } finally {

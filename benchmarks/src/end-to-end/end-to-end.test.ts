@@ -209,7 +209,10 @@ describe('end-to-end plans and command line', () => {
     const full = nativeTasks(false);
     expect(full).toHaveLength(12);
     expect(new Set(full.map((t) => t.batch))).toEqual(new Set([1, 32, 128]));
-    expect(profileTasks(false).map((t) => t.batch)).toEqual([32, 128, 32]);
+    expect(profileTasks(false).map((t) => `${t.layout} ${t.batch}`)).toEqual([
+      'one-device 32',
+      'one-device 128',
+    ]);
     for (const t of peerTasks(false)) expect(t.capMs).toBeGreaterThan(0);
     expect(
       peerTasks(false)

@@ -44,6 +44,13 @@ export class StepProfiler {
 
   /** Wraps every node's forward/backward and every kernel of every device of `net`, and `sgd.step`. */
   install(net: Net, sgd: Sgd | null): void {
+    const queued = net.devices.filter((d) => d.backend.capabilities.asynchronous);
+    if (queued.length > 0) {
+      // a queued device's kernel call returns before its work is done: its wall time would mean nothing
+      throw new Error(
+        `StepProfiler: ${queued.map((d) => d.name).join(', ')} ${queued.length > 1 ? 'are' : 'is'} asynchronous; profiles need synchronous devices`,
+      );
+    }
     for (const device of net.devices) this.wrapKernels(device);
     for (const name of net.order) {
       const layer = net.layer(name) as unknown as Record<

@@ -239,10 +239,15 @@ export function ceilingLines(result: EndToEndResult): string[] {
   const at = c.gemm.filter((g) => g.threads === maxThreads);
   const range = (xs: number[]) => (xs.length ? `${num(Math.min(...xs))}–${num(Math.max(...xs))}` : '—');
   const blas = at.map((g) => g.openblasGflops).filter((x): x is number => x !== null);
+  // results written before the probe paired its runs have no pairedRatio
+  const paired = at.map((g) => g.pairedRatio ?? null).filter((x): x is number => x !== null);
   return [
     `Ceiling, measured in this run: FMA peak ${c.peak.map((p) => `${num(p.gflops)} GFLOP/s with ${p.threads} thread${p.threads > 1 ? 's' : ''}`).join(', ')} ` +
       `(${c.simd}); SGEMM on AlexNet's shapes with ${maxThreads} threads: OpenBLAS ${c.openblas ? range(blas) : 'not installed'}, ` +
-      `@alexnet/native's ax_sgemm (${c.nativeSimdPath}) ${range(at.map((g) => g.nativeGflops))} GFLOP/s.`,
+      `@alexnet/native's ax_sgemm (${c.nativeSimdPath}) ${range(at.map((g) => g.nativeGflops))} GFLOP/s` +
+      (paired.length
+        ? `; native ÷ OpenBLAS, the two taking turns: ${range(paired.map((r) => 100 * r))}%.`
+        : '.'),
   ];
 }
 
