@@ -312,7 +312,7 @@ static void backward_filter_images(ax_exec e, const pass_t *a, int i0, int i1, f
 typedef struct {
   const geom_t *g;
   const float *x; /* the image's first channel of the group */
-  float *row;     /* scratch: one patch row, at least nc rounded up to NR floats */
+  float *row;     /* scratch: one patch row (nc rounded up to NR floats), or NR rows of kc */
   int NR;
   int64_t q0; /* the GEMM's column 0 is output pixel q0 */
 } patches_t;
@@ -445,9 +445,15 @@ static void pack_patches_transposed(void *ctx, int64_t pc, int64_t kc, int64_t j
                                     int64_t stride) {
   const patches_t *t = ctx;
   const int NR = t->NR;
+  const ax_pack_bt_fn transpose = ax_simd()->pack_bt;
   for (int64_t jr = 0; jr * NR < nc; jr++) {
     float *panel = Bp + jr * stride;
     const int64_t width = nc - jr * NR < NR ? nc - jr * NR : NR;
+    if (transpose) { /* the panel's taps as rows (width × kc), then one vector transpose */
+      for (int64_t tap = 0; tap < width; tap++) patch_row(t->g, t->x, j0 + jr * NR + tap, pc, pc + kc, t->row + tap * kc);
+      transpose(kc, t->row, kc, width, NR, panel);
+      continue;
+    }
     for (int64_t tap = 0; tap < NR; tap++) {
       if (tap < width) {
         patch_row(t->g, t->x, j0 + jr * NR + tap, pc, pc + kc, t->row);
@@ -472,7 +478,9 @@ static void backward_filter_task(void *ctx, int64_t begin, int64_t end, int thre
   const int64_t K = (int64_t)g.cg * a->kh * a->kw, P = (int64_t)g.outH * g.outW;
   const int64_t xs = (int64_t)a->c * a->h * a->wd, ys = (int64_t)a->outC * P;
   float *dw = ax_scratch(a->pool, thread, AX_SLOT_CONV_DW, sizeof(float) * (size_t)(a->outC * K));
-  float *row = ax_exec_scratch(e, AX_SLOT_CONV, sizeof(float) * (size_t)(P + NR));
+  /* one patch row, or a panel's NR taps × one KC slice of pixels (pack_patches_transposed) */
+  const int64_t rows = P + NR > (int64_t)NR * AX_GEMM_KC ? P + NR : (int64_t)NR * AX_GEMM_KC;
+  float *row = ax_exec_scratch(e, AX_SLOT_CONV, sizeof(float) * (size_t)rows);
   float *packed_dy = ax_exec_scratch(e, AX_SLOT_PACK_A, sizeof(float) * (size_t)ax_packed_a_floats(og, (int)P));
   memset(dw, 0, sizeof(float) * (size_t)(a->outC * K));
   for (int64_t i = begin; i < end; i++)
