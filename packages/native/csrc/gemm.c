@@ -256,6 +256,14 @@ enum { SMALL_M = 4 };
 static void small_m_task(void *ctx, int64_t begin, int64_t end, int thread) {
   (void)thread;
   const gemm_t *g = ctx;
+  if (g->transB && !g->transA && g->s->dots) { /* every row of B (a column of op(B)) read once */
+    float out[SMALL_M];
+    for (int64_t j = begin; j < end; j++) {
+      g->s->dots((int)g->M, g->A, g->lda, g->B + j * g->ldb, g->K, out);
+      for (int64_t i = 0; i < g->M; i++) g->C[i * g->ldc + j] += g->alpha * out[i];
+    }
+    return;
+  }
   for (int64_t i = 0; i < g->M; i++) {
     float *c = g->C + i * g->ldc;
     if (g->transB) { /* C[i][j] += alpha · dot(op(A) row i, B row j): both contiguous when !transA */

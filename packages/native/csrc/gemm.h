@@ -28,6 +28,12 @@ typedef void (*ax_pack_bt_fn)(int64_t kc, const float *B, int64_t ldb, int64_t w
  */
 typedef void (*ax_pack_a_fn)(int64_t kc, const float *A, int64_t lda, int64_t height, float *Ap);
 
+/**
+ * out[i] = Σ_p A[i·lda + p] · b[p] for i < m (1 ≤ m ≤ 4), p < n: a few rows against one row of a
+ * transposed B, read once for all of them (a fully connected layer's x·Wᵀ at batch 1–4).
+ */
+typedef void (*ax_dots_fn)(int m, const float *A, int64_t lda, const float *b, int64_t n, float *out);
+
 typedef struct {
   const char *name;
   int mr, nr;
@@ -35,11 +41,14 @@ typedef struct {
   ax_ukernel_rows_fn kernel_rows;
   ax_pack_bt_fn pack_bt; /* NULL: gemm.c's scalar loop */
   ax_pack_a_fn pack_a;   /* NULL: gemm.c's scalar loop */
+  ax_dots_fn dots;       /* NULL: gemm.c's scalar loop */
 } ax_simd_t;
 
 #if defined(__x86_64__)
 /** The AVX2 transposed-panel packer (8×8 blocks transposed in registers), shared by the AVX-512 path. */
 void ax_pack_bt_avx2(int64_t kc, const float *B, int64_t ldb, int64_t width, int nr, float *Bp);
+/** The AVX2 dot products of ax_dots_fn, shared by the AVX-512 path. */
+void ax_dots_avx2(int m, const float *A, int64_t lda, const float *b, int64_t n, float *out);
 #endif
 
 extern const ax_simd_t ax_simd_generic;

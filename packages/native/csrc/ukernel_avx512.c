@@ -55,5 +55,6 @@ static void ukernel_avx512_rows(int64_t kc, const float *A, int64_t lda, const f
   }
 }
 
-const ax_simd_t ax_simd_avx512 = {"avx512", 12, 32, ukernel_avx512, ukernel_avx512_rows, ax_pack_bt_avx2, NULL};
+const ax_simd_t ax_simd_avx512 = {"avx512", 12, 32, ukernel_avx512, ukernel_avx512_rows, ax_pack_bt_avx2, NULL,
+                                  ax_dots_avx2};
 #endif

@@ -20,4 +20,4 @@ static void ukernel_generic_rows(int64_t kc, const float *A, int64_t lda, const 
     for (int j = 0; j < 8; j++) C[i * ldc + j] += alpha * acc[i][j];
 }
 
-const ax_simd_t ax_simd_generic = {"generic", 4, 8, ukernel_generic, ukernel_generic_rows, NULL, NULL};
+const ax_simd_t ax_simd_generic = {"generic", 4, 8, ukernel_generic, ukernel_generic_rows, NULL, NULL, NULL};
