@@ -65,24 +65,29 @@ static inline float a_at(const gemm_t *g, int64_t i, int64_t p) {
   return g->transA ? g->A[p * g->lda + i] : g->A[i * g->lda + p];
 }
 
+void ax_pack_a_panel(const ax_simd_t *s, int transA, const float *A, int64_t lda, int64_t row, int64_t height,
+                     int64_t pc, int64_t kc, float *Ap) {
+  const int MR = s->mr;
+  if (!transA && s->pack_a) {
+    s->pack_a(kc, A + row * lda + pc, lda, height, Ap);
+    return;
+  }
+  for (int64_t p = 0; p < kc; p++, Ap += MR) {
+    int64_t i = 0;
+    if (transA) /* op(A) column p is a contiguous run of A's row pc + p */
+      for (const float *src = A + (pc + p) * lda + row; i < height; i++) Ap[i] = src[i];
+    else
+      for (; i < height; i++) Ap[i] = A[(row + i) * lda + pc + p];
+    for (; i < MR; i++) Ap[i] = 0.0f;
+  }
+}
+
 /** Packs rows [i0, i0+mc) × k-slice of op(A) into MR-tall panels, zero-padding the last panel. */
 static void pack_a(const gemm_t *g, int64_t i0, int64_t mc, float *Ap) {
   const int MR = g->s->mr;
   for (int64_t ir = 0; ir < mc; ir += MR, Ap += MR * g->kc) {
-    const int64_t height = mc - ir < MR ? mc - ir : MR, row = i0 + ir;
-    if (!g->transA && g->s->pack_a) {
-      g->s->pack_a(g->kc, g->A + row * g->lda + g->pc, g->lda, height, Ap);
-      continue;
-    }
-    float *out = Ap;
-    for (int64_t p = 0; p < g->kc; p++, out += MR) {
-      int64_t i = 0;
-      if (g->transA) /* op(A) column p is a contiguous run of A's row pc + p */
-        for (const float *src = g->A + (g->pc + p) * g->lda + row; i < height; i++) out[i] = src[i];
-      else
-        for (; i < height; i++) out[i] = g->A[(row + i) * g->lda + g->pc + p];
-      for (; i < MR; i++) out[i] = 0.0f;
-    }
+    const int64_t height = mc - ir < MR ? mc - ir : MR;
+    ax_pack_a_panel(g->s, g->transA, g->A, g->lda, i0 + ir, height, g->pc, g->kc, Ap);
   }
 }
 

@@ -68,6 +68,14 @@ enum { AX_GEMM_KC = 256 };
 /** The micro-kernel table in use (detected once from the CPU, or forced by ax_force_simd_path). */
 const ax_simd_t *ax_simd(void);
 
+/**
+ * Packs rows [row, row+height) (height ≤ MR) × columns [pc, pc+kc) of op(A) — A row-major with lda,
+ * K×M when transA — into one MR-tall panel, zero-padded below height: s->pack_a where it applies,
+ * else plain loops. Shared by gemm.c and the ahead-of-time packing of gemm_packed.c.
+ */
+void ax_pack_a_panel(const ax_simd_t *s, int transA, const float *A, int64_t lda, int64_t row, int64_t height,
+                     int64_t pc, int64_t kc, float *Ap);
+
 #include "pool.h"
 /** ax_sgemm on an exec: the whole pool, or serially on one thread inside another parallel loop. */
 void ax_sgemm_exec(ax_exec e, int transA, int transB, int M, int N, int K, double alpha, const float *A, int lda,

@@ -34,18 +34,9 @@ static void pack_all_task(void *ctx, int64_t begin, int64_t end, int thread) {
   for (int64_t pc = 0; pc < t->K; pc += AX_GEMM_KC) {
     const int64_t kc = t->K - pc < AX_GEMM_KC ? t->K - pc : AX_GEMM_KC;
     for (int64_t r = begin; r < end; r++) {
-      float *out = t->dst + pc * t->Mpad + r * t->MR * kc;
-      const ax_pack_a_fn vector_pack = ax_simd()->pack_a;
-      if (!t->transA && vector_pack) {
-        const int64_t height = t->M - r * t->MR < t->MR ? t->M - r * t->MR : t->MR;
-        vector_pack(kc, t->A + r * t->MR * t->lda + pc, t->lda, height, out);
-        continue;
-      }
-      for (int64_t p = 0; p < kc; p++)
-        for (int i = 0; i < t->MR; i++) {
-          const int64_t row = r * t->MR + i;
-          *out++ = row >= t->M ? 0.0f : t->transA ? t->A[(pc + p) * t->lda + row] : t->A[row * t->lda + pc + p];
-        }
+      const int64_t height = t->M - r * t->MR < t->MR ? t->M - r * t->MR : t->MR;
+      ax_pack_a_panel(ax_simd(), t->transA, t->A, t->lda, r * t->MR, height, pc, kc,
+                      t->dst + pc * t->Mpad + r * t->MR * kc);
     }
   }
 }
